@@ -1,0 +1,78 @@
+// The kernel registry: every backend describes its kernel variants here by an
+// explicit call made when the library initialises (never by self-registering
+// static objects, which a static archive drops). Selection for a key picks the
+// matching variant of highest priority.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <deque>
+#include <vector>
+
+#include "sgmv/core/launch_key.hpp"
+
+namespace sgmv::detail {
+
+/// What a launch needs besides the problem: where to run it.
+struct LaunchEnv {
+  int device = 0;
+  void* stream = nullptr;
+};
+
+/// Enqueues the kernel. Throws sgmv::Error on a runtime failure.
+using LaunchFn = void (*)(const Problem& problem, const TileConfig& tile, const LaunchEnv& env);
+
+/// A set of dtypes, as a bit mask over DType values.
+using DTypeSet = std::uint8_t;
+constexpr DTypeSet dtype_bit(DType t) { return static_cast<DTypeSet>(1u << static_cast<int>(t)); }
+inline constexpr DTypeSet kAnyFloat =
+    dtype_bit(DType::f16) | dtype_bit(DType::bf16) | dtype_bit(DType::f32);
+inline constexpr DTypeSet kAnyIndex = dtype_bit(DType::i32) | dtype_bit(DType::i64);
+
+/// Describes one compiled kernel and the calls it can serve.
+struct KernelVariant {
+  const char* name = "";
+  OpKind op = OpKind::shrink;
+  std::uint8_t forms = 3;             ///< bit (1 << MetaForm) for each form served
+  DTypeSet in = kAnyFloat;
+  DTypeSet w = kAnyFloat;
+  DTypeSet out = kAnyFloat;
+  DTypeSet meta = kAnyIndex;
+  std::uint8_t align_required = 0;    ///< AlignBits the key must have
+  IndexWidth index = IndexWidth::i64; ///< an i64 variant also serves i32 keys
+  std::uint16_t rank = 0;             ///< 0: any rank; else only this rank
+  std::uint8_t add_mask = 3;          ///< bit 0: serves add == false, bit 1: add == true
+  std::uint8_t max_slices = kMaxSlices;
+  TileConfig tile;                    ///< all zero: serves any tile
+  int priority = 0;                   ///< larger wins among matches
+  LaunchFn launch = nullptr;
+
+  bool matches(const LaunchKey& key) const noexcept;
+};
+
+class KernelRegistry {
+ public:
+  /// Adds a variant. Registration is rare and serialised; lookups that run
+  /// concurrently see either the old or the new set.
+  void add(const KernelVariant& variant);
+  /// The tile policy the launch key uses (one per registry).
+  void set_tile_policy(TilePolicy policy) { policy_ = policy; }
+  TilePolicy tile_policy() const { return policy_; }
+
+  /// The best match for key, or nullptr when none serves it.
+  const KernelVariant* select(const LaunchKey& key) const;
+  std::size_t size() const;
+  /// A copy of the registered variants (for listings and tests).
+  std::vector<KernelVariant> variants() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<KernelVariant> variants_;  // deque: pointers stay valid as it grows
+  TilePolicy policy_ = nullptr;
+};
+
+/// Describes a key for messages ("shrink/segments in=bf16 w=bf16 ...").
+std::string describe(const LaunchKey& key);
+
+}  // namespace sgmv::detail

@@ -1,0 +1,81 @@
+// The launch-cache key: every property of a call that can change which kernel
+// serves it, computed in one pass into a fixed struct (no allocation).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sgmv/core/problem.hpp"
+
+namespace sgmv::detail {
+
+/// Compile-time tile values of a kernel variant (the "constexpr" part of the
+/// key). All zero means "the variant takes any tile" when used in a pattern.
+struct TileConfig {
+  std::uint16_t block_m = 0;  ///< rows (tokens) per block
+  std::uint16_t block_n = 0;  ///< output columns per block
+  std::uint16_t block_k = 0;  ///< reduction step
+  std::uint8_t warps = 0;     ///< warps (or wavefronts) per block
+  std::uint8_t stages = 0;    ///< pipeline depth
+
+  bool is_any() const {
+    return block_m == 0 && block_n == 0 && block_k == 0 && warps == 0 && stages == 0;
+  }
+  friend bool operator==(const TileConfig& a, const TileConfig& b) {
+    return a.block_m == b.block_m && a.block_n == b.block_n && a.block_k == b.block_k &&
+           a.warps == b.warps && a.stages == b.stages;
+  }
+  friend bool operator!=(const TileConfig& a, const TileConfig& b) { return !(a == b); }
+};
+
+/// Bits of LaunchKey::align: set when every pointer and row stride of that
+/// operand is a multiple of 16 bytes (vector loads are legal).
+enum AlignBits : std::uint8_t {
+  align_in = 1u << 0,
+  align_w = 1u << 1,
+  align_out = 1u << 2,
+};
+
+struct LaunchKey {
+  OpKind op = OpKind::shrink;
+  MetaForm form = MetaForm::segments;
+  DType in_dtype = DType::f32;
+  DType w_dtype = DType::f32;
+  DType out_dtype = DType::f32;
+  DType meta_dtype = DType::i32;
+  IndexWidth index = IndexWidth::i32;
+  std::uint8_t align = 0;       ///< AlignBits
+  std::uint8_t num_slices = 0;
+  bool add = false;
+  std::uint16_t rank = 0;       ///< LoRA rank; 0 when it does not fit 16 bits
+  std::int16_t device = 0;
+  TileConfig tile;              ///< chosen by the backend's tile policy
+
+  friend bool operator==(const LaunchKey& a, const LaunchKey& b) {
+    // Cheapest, most discriminating fields first.
+    return a.rank == b.rank && a.op == b.op && a.form == b.form && a.in_dtype == b.in_dtype &&
+           a.w_dtype == b.w_dtype && a.out_dtype == b.out_dtype && a.meta_dtype == b.meta_dtype &&
+           a.index == b.index && a.align == b.align && a.num_slices == b.num_slices &&
+           a.add == b.add && a.device == b.device && a.tile == b.tile;
+  }
+  friend bool operator!=(const LaunchKey& a, const LaunchKey& b) { return !(a == b); }
+  std::size_t hash() const noexcept;
+};
+
+struct LaunchKeyHash {
+  std::size_t operator()(const LaunchKey& k) const noexcept { return k.hash(); }
+};
+
+/// Chooses tile values for a call; a backend supplies one. Must be cheap and
+/// pure: it runs on every call, cache hit or not.
+using TilePolicy = TileConfig (*)(const Problem& problem, const LaunchKey& key);
+
+/// Offsets fit int32? (largest element offset any kernel forms, per operand)
+IndexWidth index_width_for(const Problem& problem) noexcept;
+/// AlignBits of the call.
+std::uint8_t align_bits_for(const Problem& problem) noexcept;
+/// The key of a call: every field but tile from the problem, tile from `policy`
+/// (may be null: tile stays zero).
+LaunchKey make_launch_key(const Problem& problem, int device, TilePolicy policy) noexcept;
+
+}  // namespace sgmv::detail

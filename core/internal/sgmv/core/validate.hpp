@@ -1,0 +1,32 @@
+// Turns the public arguments of each op into a Problem, rejecting every
+// host-visible mistake with Error(invalid_argument) that names the argument
+// and the values. Touches no device memory.
+#pragma once
+
+#include "sgmv/batch.hpp"
+#include "sgmv/core/problem.hpp"
+#include "sgmv/ops.hpp"
+#include "sgmv/tensor.hpp"
+
+namespace sgmv::detail {
+
+/// A batch in either form, as the problem builders take it.
+struct BatchArgs {
+  MetaForm form = MetaForm::segments;
+  const SegmentBatch* segments = nullptr;
+  const TokenBatch* tokens = nullptr;
+};
+inline BatchArgs batch_args(const SegmentBatch& b) { return {MetaForm::segments, &b, nullptr}; }
+inline BatchArgs batch_args(const TokenBatch& b) { return {MetaForm::per_token, nullptr, &b}; }
+
+Problem make_shrink_problem(const TensorView& x, const TensorView& A, const TensorView& y,
+                            const BatchArgs& batch, float scale);
+Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
+                            const BatchArgs& batch, bool add);
+
+/// Strict mode: checks host copies of the metadata (seg_start/seg_len/lora
+/// already on the host) and throws Error(device_fault) naming the first bad entry.
+void check_metadata_on_host(const Problem& problem, const void* seg_start, const void* seg_len,
+                            const void* lora);
+
+}  // namespace sgmv::detail
