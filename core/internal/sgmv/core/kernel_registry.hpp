@@ -4,6 +4,7 @@
 // matching variant of highest priority.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -22,6 +23,19 @@ struct LaunchEnv {
 
 /// Enqueues the kernel. Throws sgmv::Error on a runtime failure.
 using LaunchFn = void (*)(const Problem& problem, const TileConfig& tile, const LaunchEnv& env);
+
+/// How a GPU variant would launch a call, for benchmarks that compare the
+/// library's launch path with a raw cudaLaunchKernel / hipLaunchKernel of the
+/// same kernel. Every GPU kernel of sgmv takes exactly one parameter, the
+/// Problem by value, so `args = {&problem}`.
+struct RawLaunch {
+  const void* func = nullptr;
+  unsigned grid[3] = {1, 1, 1};
+  unsigned block[3] = {1, 1, 1};
+  std::size_t shared_bytes = 0;
+};
+/// Fills `raw` for the call; false when the variant has no single raw launch.
+using RawLaunchFn = bool (*)(const Problem& problem, const TileConfig& tile, RawLaunch* raw);
 
 /// A set of dtypes, as a bit mask over DType values.
 using DTypeSet = std::uint8_t;
@@ -47,6 +61,7 @@ struct KernelVariant {
   TileConfig tile;                    ///< all zero: serves any tile
   int priority = 0;                   ///< larger wins among matches
   LaunchFn launch = nullptr;
+  RawLaunchFn describe = nullptr;     ///< optional (GPU backends), for benchmarks
 
   bool matches(const LaunchKey& key) const noexcept;
 };
