@@ -39,8 +39,9 @@ SGMV_HOST_DEVICE inline float bf16_bits_to_float(std::uint16_t b) {
 
 SGMV_HOST_DEVICE inline std::uint16_t float_to_bf16_bits(float f) {
   std::uint32_t u = detail::float_bits(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);  // quiet NaN
-  u += 0x7fffu + ((u >> 16) & 1u);  // round to nearest even
+  if ((u & 0x7fffffffu) > 0x7f800000u)
+    return static_cast<std::uint16_t>((u >> 16) | 0x40u);  // quiet NaN
+  u += 0x7fffu + ((u >> 16) & 1u);                         // round to nearest even
   return static_cast<std::uint16_t>(u >> 16);
 }
 
@@ -62,7 +63,7 @@ SGMV_HOST_DEVICE inline std::uint16_t float_to_f16_bits(float f) {
   const std::uint32_t u = detail::float_bits(f);
   const std::uint16_t sign = static_cast<std::uint16_t>((u >> 16) & 0x8000u);
   const std::uint32_t a = u & 0x7fffffffu;
-  if (a > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);  // NaN
+  if (a > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u);   // NaN
   if (a >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // overflow -> inf
   if (a < 0x38800000u) {
     // Result is subnormal or zero: scale into the subnormal grid, round to nearest even.

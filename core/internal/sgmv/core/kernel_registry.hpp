@@ -6,9 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
-#include <deque>
 #include <vector>
 
 #include "sgmv/core/launch_key.hpp"
@@ -48,20 +48,20 @@ inline constexpr DTypeSet kAnyIndex = dtype_bit(DType::i32) | dtype_bit(DType::i
 struct KernelVariant {
   const char* name = "";
   OpKind op = OpKind::shrink;
-  std::uint8_t forms = 3;             ///< bit (1 << MetaForm) for each form served
+  std::uint8_t forms = 3;  ///< bit (1 << MetaForm) for each form served
   DTypeSet in = kAnyFloat;
   DTypeSet w = kAnyFloat;
   DTypeSet out = kAnyFloat;
   DTypeSet meta = kAnyIndex;
-  std::uint8_t align_required = 0;    ///< AlignBits the key must have
-  IndexWidth index = IndexWidth::i64; ///< an i64 variant also serves i32 keys
-  std::uint16_t rank = 0;             ///< 0: any rank; else only this rank
-  std::uint8_t add_mask = 3;          ///< bit 0: serves add == false, bit 1: add == true
+  std::uint8_t align_required = 0;     ///< AlignBits the key must have
+  IndexWidth index = IndexWidth::i64;  ///< an i64 variant also serves i32 keys
+  std::uint16_t rank = 0;              ///< 0: any rank; else only this rank
+  std::uint8_t add_mask = 3;           ///< bit 0: serves add == false, bit 1: add == true
   std::uint8_t max_slices = kMaxSlices;
-  TileConfig tile;                    ///< all zero: serves any tile
-  int priority = 0;                   ///< larger wins among matches
+  TileConfig tile;   ///< all zero: serves any tile
+  int priority = 0;  ///< larger wins among matches
   LaunchFn launch = nullptr;
-  RawLaunchFn describe = nullptr;     ///< optional (GPU backends), for benchmarks
+  RawLaunchFn describe = nullptr;  ///< optional (GPU backends), for benchmarks
 
   bool matches(const LaunchKey& key) const noexcept;
 };

@@ -44,12 +44,12 @@ struct LaunchKey {
   DType out_dtype = DType::f32;
   DType meta_dtype = DType::i32;
   IndexWidth index = IndexWidth::i32;
-  std::uint8_t align = 0;       ///< AlignBits
+  std::uint8_t align = 0;  ///< AlignBits
   std::uint8_t num_slices = 0;
   bool add = false;
-  std::uint16_t rank = 0;       ///< LoRA rank; 0 when it does not fit 16 bits
+  std::uint16_t rank = 0;  ///< LoRA rank; 0 when it does not fit 16 bits
   std::int16_t device = 0;
-  TileConfig tile;              ///< chosen by the backend's tile policy
+  TileConfig tile;  ///< chosen by the backend's tile policy
 
   friend bool operator==(const LaunchKey& a, const LaunchKey& b) {
     // Cheapest, most discriminating fields first.

@@ -5,6 +5,15 @@
 //   out[t, out_col + n] = (add ? out[t, out_col + n] : 0) + scale * sum_k in[t, k] * w[l, n, k]
 // shrink: in = x, K = H, w = A, n = R, out = y.  expand: in = u, K = R, w = B, n = N.
 // A multi-slice expand carries several (in, w, n, out_col) slices.
+//
+// Device-resident metadata rules, shared by every backend and the reference:
+//  - segment s (segment form) is bad when seg_start < 0, seg_len < 0 or
+//    seg_start + seg_len > T: the kernel ORs status_bad_segment into *status
+//    (whatever its adapter id) and skips it;
+//  - an adapter id outside [-1, L) ORs status_bad_adapter and skips the
+//    segment (or token);
+//  - adapter -1 skips the rows without a fault; only the first max_seg_len
+//    rows of a segment are computed (no fault either).
 #pragma once
 
 #include <cstdint>
@@ -24,13 +33,13 @@ const char* name_of(MetaForm form) noexcept;
 /// One (input, weight, output column range) triple. Strides in elements; the
 /// innermost dimension of in and w is contiguous.
 struct SliceArgs {
-  const void* in = nullptr;          ///< [T, K], row t at in + t * in_row_stride
-  const void* w = nullptr;           ///< [L, n, K]
+  const void* in = nullptr;  ///< [T, K], row t at in + t * in_row_stride
+  const void* w = nullptr;   ///< [L, n, K]
   std::int64_t in_row_stride = 0;
   std::int64_t w_stride_l = 0;
   std::int64_t w_stride_n = 0;
-  std::int64_t n = 0;                ///< output columns of this slice
-  std::int64_t out_col = 0;          ///< first output column
+  std::int64_t n = 0;        ///< output columns of this slice
+  std::int64_t out_col = 0;  ///< first output column
 };
 
 struct Problem {
@@ -44,9 +53,9 @@ struct Problem {
   int num_slices = 0;
   float scale = 1.0f;
 
-  std::int64_t T = 0;  ///< rows of in and out
-  std::int64_t K = 0;  ///< reduction length (H for shrink, R for expand)
-  std::int64_t L = 0;  ///< adapters in w
+  std::int64_t T = 0;      ///< rows of in and out
+  std::int64_t K = 0;      ///< reduction length (H for shrink, R for expand)
+  std::int64_t L = 0;      ///< adapters in w
   std::int64_t max_n = 0;  ///< largest n over the slices
 
   void* out = nullptr;  ///< [T, out_cols]
