@@ -1,0 +1,176 @@
+// GPU clock: device time from events recorded between back-to-back calls,
+// after a spin kernel has given the host time to queue them all (so times are
+// GPU-paced, not launch-paced). Vendor calls go through gpu_runtime.hpp, so
+// this file compiles as CUDA, and as HIP where a build compiles it so.
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "clock.hpp"
+#include "gpu_runtime.hpp"
+#include "sgmv/context.hpp"
+
+namespace sgmv_bench {
+namespace {
+
+__global__ void empty_kernel() {}
+
+// Busy-waits for `ns` nanoseconds of device time.
+__global__ void spin_kernel(unsigned long long ns) {
+#if defined(__HIP_PLATFORM_AMD__)
+  // wall_clock64 ticks at 100 MHz on the AMD GPUs sgmv targets.
+  const unsigned long long start = wall_clock64();
+  while ((wall_clock64() - start) * 10ull < ns) {
+  }
+#else
+  unsigned long long start, now;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(start));
+  do {
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+  } while (now - start < ns);
+#endif
+}
+
+void check(gpuError_t status, const char* what) {
+  if (status != gpuSuccess) {
+    throw std::runtime_error(std::string("sgmv-bench: ") + what + ": " + gpuGetErrorString(status));
+  }
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+class EventClock final : public DeviceClock {
+ public:
+  explicit EventClock(sgmv::Context& ctx)
+      : ctx_(ctx), stream_(static_cast<gpuStream_t>(ctx.stream())) {
+    check(gpuSetDevice(ctx.device()), "set device");
+    gpuDeviceProp prop{};
+    check(gpuGetDeviceProperties(&prop, ctx.device()), "device properties");
+    l2_bytes_ = prop.l2CacheSize > 0 ? static_cast<std::size_t>(prop.l2CacheSize) : 0;
+    device_name_ = prop.name;
+  }
+  ~EventClock() override {
+    for (gpuEvent_t e : events_) gpuEventDestroy(e);
+  }
+  EventClock(const EventClock&) = delete;
+  EventClock& operator=(const EventClock&) = delete;
+
+  std::string method() const override {
+    return std::string(SGMV_GPU_VENDOR) + " events, GPU-paced (" + device_name_ + ")";
+  }
+  bool device_timing() const override { return true; }
+  std::size_t rotation_bytes() const override {
+    // Four times the L2 cache (at least 128 MiB): a copy has left the cache
+    // before the rotation comes back to it.
+    return std::max<std::size_t>(4 * l2_bytes_, std::size_t{128} << 20);
+  }
+  int default_warmup() const override { return 10; }
+  int min_iters() const override { return 50; }
+  int max_iters() const override { return 1000; }
+  double budget_seconds() const override { return 0.2; }
+
+  Ceilings measure_ceilings() override {
+    Ceilings c;
+    constexpr std::size_t kBytes = std::size_t{256} << 20;
+    void* src = sgmv::device_alloc(kBytes, ctx_.device());
+    void* dst = sgmv::device_alloc(kBytes, ctx_.device());
+    const std::vector<double> copies = time_calls(
+        [&](int) {
+          check(gpuMemcpyAsync(dst, src, kBytes, gpuMemcpyDeviceToDevice, stream_), "copy");
+        },
+        3, 20);
+    sgmv::device_free(src, ctx_.device());
+    sgmv::device_free(dst, ctx_.device());
+    c.copy_gbps = 2.0 * static_cast<double>(kBytes) / median_of(copies) * 1e-9;
+    c.copy_method = "device-to-device copy of 256 MiB, read + written";
+
+    // Empty kernels back to back: one interval per batch of kBatch kernels.
+    constexpr int kBatch = 500;
+    std::vector<double> per_kernel;
+    const std::vector<double> batches = timed(
+        [&](int) {
+          for (int k = 0; k < kBatch; ++k) empty_kernel<<<1, 1, 0, stream_>>>();
+          check(gpuGetLastError(), "empty kernel launch");
+        },
+        1, 9, kBatch * 8000ull);
+    for (double b : batches) per_kernel.push_back(b / kBatch);
+    c.empty_call_us = median_of(per_kernel) * 1e6;
+    c.empty_method = "back-to-back empty kernels, GPU-paced";
+    return c;
+  }
+
+  std::vector<double> time_calls(const std::function<void(int)>& call, int warmup,
+                                 int iters) override {
+    return timed(call, warmup, iters, 20000ull);
+  }
+
+  std::function<void()> raw_launcher(const sgmv::detail::RawLaunch& raw,
+                                     const sgmv::detail::Problem* problem) override {
+    gpuStream_t stream = stream_;
+    return [raw, problem, stream]() {
+      void* args[] = {const_cast<sgmv::detail::Problem*>(problem)};
+      check(gpuLaunchKernel(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
+                            dim3(raw.block[0], raw.block[1], raw.block[2]), args, raw.shared_bytes,
+                            stream),
+            "raw launch");
+    };
+  }
+
+ private:
+  /// Times each of `iters` calls after `warmup` untimed ones. A spin kernel
+  /// first holds the stream for `host_ns_per_call` per call (plus 2 ms), long
+  /// enough for the host to queue every timed call: times are GPU-paced.
+  std::vector<double> timed(const std::function<void(int)>& call, int warmup, int iters,
+                            unsigned long long host_ns_per_call) {
+    for (int i = 0; i < warmup; ++i) call(i);
+    check(gpuStreamSynchronize(stream_), "warm-up");
+    ensure_events(iters + 1);
+    spin_kernel<<<1, 1, 0, stream_>>>(2000000ull +
+                                      host_ns_per_call * static_cast<unsigned long long>(iters));
+    check(gpuGetLastError(), "spin kernel launch");
+    check(gpuEventRecord(events_[0], stream_), "event record");
+    for (int i = 0; i < iters; ++i) {
+      call(warmup + i);
+      check(gpuEventRecord(events_[static_cast<std::size_t>(i) + 1], stream_), "event record");
+    }
+    check(gpuEventSynchronize(events_[static_cast<std::size_t>(iters)]), "event sync");
+    std::vector<double> times;
+    times.reserve(static_cast<std::size_t>(iters));
+    for (int i = 0; i < iters; ++i) {
+      float ms = 0.0f;
+      check(gpuEventElapsedTime(&ms, events_[static_cast<std::size_t>(i)],
+                                events_[static_cast<std::size_t>(i) + 1]),
+            "event elapsed time");
+      times.push_back(static_cast<double>(ms) * 1e-3);
+    }
+    return times;
+  }
+
+  void ensure_events(int count) {
+    while (static_cast<int>(events_.size()) < count) {
+      gpuEvent_t e;
+      check(gpuEventCreate(&e), "event create");
+      events_.push_back(e);
+    }
+  }
+
+  sgmv::Context& ctx_;
+  gpuStream_t stream_;
+  std::size_t l2_bytes_ = 0;
+  std::string device_name_;
+  std::vector<gpuEvent_t> events_;
+};
+
+}  // namespace
+
+std::unique_ptr<DeviceClock> make_device_clock(sgmv::Context& ctx) {
+  return std::make_unique<EventClock>(ctx);
+}
+
+}  // namespace sgmv_bench
