@@ -1,0 +1,11 @@
+// Instantiates the segmented-product kernels whose input (x or u) is f32.
+// One translation unit per input dtype keeps each compile small and parallel.
+#include "segment_product.hpp"
+
+namespace sgmv::detail::kokkos_backend {
+
+LaunchFn segment_product_launcher_f32(DType w, IndexWidth index, MetaForm form) {
+  return segment_product_launcher_for<F32>(w, index, form);
+}
+
+}  // namespace sgmv::detail::kokkos_backend
