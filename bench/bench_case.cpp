@@ -168,23 +168,34 @@ void BenchCase::build_sets(std::size_t rotation_bytes) {
     }
     sets_.push_back(std::move(set));
   }
+
+  Set& first = sets_[0];
+  const std::vector<std::int32_t> none(spec_.decode ? token_lora_.size() : lora_id_.size(), -1);
+  first.idle_meta.push_back(upload(none.data(), 4 * none.size()));
+  if (spec_.decode) {
+    first.idle_tokens.token_lora = meta_view(first.idle_meta[0], none.size());
+  } else {
+    first.idle_segments = first.segments;
+    first.idle_segments.lora_id = meta_view(first.idle_meta[0], none.size());
+  }
 }
 
-void BenchCase::enqueue(int i) {
-  Set& s = sets_[static_cast<std::size_t>(i) % sets_.size()];
+void BenchCase::enqueue_on(Set& s, bool idle) {
+  const sgmv::SegmentBatch& segments = idle ? s.idle_segments : s.segments;
+  const sgmv::TokenBatch& tokens = idle ? s.idle_tokens : s.tokens;
   switch (op_) {
     case Op::shrink:
       if (spec_.decode) {
-        sgmv::shrink(ctx_, s.in_view[0], s.w_view[0], s.out_view, s.tokens);
+        sgmv::shrink(ctx_, s.in_view[0], s.w_view[0], s.out_view, tokens);
       } else {
-        sgmv::shrink(ctx_, s.in_view[0], s.w_view[0], s.out_view, s.segments);
+        sgmv::shrink(ctx_, s.in_view[0], s.w_view[0], s.out_view, segments);
       }
       return;
     case Op::expand:
       if (spec_.decode) {
-        sgmv::expand(ctx_, s.in_view[0], s.w_view[0], s.out_view, s.tokens, spec_.add);
+        sgmv::expand(ctx_, s.in_view[0], s.w_view[0], s.out_view, tokens, spec_.add);
       } else {
-        sgmv::expand(ctx_, s.in_view[0], s.w_view[0], s.out_view, s.segments, spec_.add);
+        sgmv::expand(ctx_, s.in_view[0], s.w_view[0], s.out_view, segments, spec_.add);
       }
       return;
     case Op::expand_multi: {
@@ -194,16 +205,16 @@ void BenchCase::enqueue(int i) {
       }
       const int n = num_slices();
       if (spec_.decode) {
-        sgmv::expand_multi(ctx_, slices, n, s.out_view, s.tokens, spec_.add);
+        sgmv::expand_multi(ctx_, slices, n, s.out_view, tokens, spec_.add);
       } else {
-        sgmv::expand_multi(ctx_, slices, n, s.out_view, s.segments, spec_.add);
+        sgmv::expand_multi(ctx_, slices, n, s.out_view, segments, spec_.add);
       }
       return;
     }
   }
 }
 
-sgmv::detail::Problem BenchCase::problem() const {
+sgmv::detail::Problem BenchCase::idle_problem() const {
   const Set& s = sets_[0];
   const sgmv::detail::BatchArgs batch =
       spec_.decode ? sgmv::detail::batch_args(s.tokens) : sgmv::detail::batch_args(s.segments);

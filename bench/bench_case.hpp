@@ -58,9 +58,12 @@ class BenchCase {
   std::size_t set_bytes() const { return set_bytes_; }
 
   /// Enqueues one call of the op on copy `i % copies()` through the public API.
-  void enqueue(int i);
-  /// The validated Problem of copy 0, as the library builds it for a launch.
-  sgmv::detail::Problem problem() const;
+  void enqueue(int i) { enqueue_on(sets_[static_cast<std::size_t>(i) % sets_.size()], false); }
+  /// The same call on copy 0 with every adapter id -1: the same launch key
+  /// and kernel, but no rows to compute. Measures the launch path alone.
+  void enqueue_idle() { enqueue_on(sets_[0], true); }
+  /// The validated Problem of enqueue_idle's call, as the library builds it.
+  sgmv::detail::Problem idle_problem() const;
   /// Resets copy 0's output, runs the op once on it and compares `sample_rows`
   /// rows (all rows when there are fewer) with the float64 reference.
   CheckResult check(std::int64_t sample_rows);
@@ -74,8 +77,13 @@ class BenchCase {
     sgmv::TensorView out_view;
     sgmv::SegmentBatch segments;
     sgmv::TokenBatch tokens;
+    // Copy 0 only: the same batch with every adapter id -1.
+    std::vector<DeviceBuffer> idle_meta;
+    sgmv::SegmentBatch idle_segments;
+    sgmv::TokenBatch idle_tokens;
   };
   void build_sets(std::size_t rotation_bytes);
+  void enqueue_on(Set& s, bool idle);
   void upload_output(const Set& set, const std::vector<unsigned char>& host);
 
   WorkloadSpec spec_;

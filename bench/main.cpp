@@ -33,56 +33,53 @@ double percentile(std::vector<double> v, double q) {
   return v[std::min(i, v.size() - 1)];
 }
 
-/// Host cost of the launch path: an op call on a cache hit (in bursts, on
-/// asynchronous backends), a raw launch of the same kernel, and a cache miss.
-LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& clock,
-                               double median_s) {
+/// Host cost of the launch path: an op call on a cache hit, a raw launch of
+/// the same kernel, and a cache miss. The calls are the case's own with every
+/// adapter id -1: the same key and kernel with no rows to compute, so that on
+/// a synchronous backend too the time is the launch path's.
+LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& clock) {
   LaunchPath l;
   l.measured = true;
-  const sgmv::detail::Problem problem = bc.problem();
+  const sgmv::detail::Problem problem = bc.idle_problem();
   sgmv::detail::Runtime& runtime = sgmv::detail::Runtime::get();
   const sgmv::detail::LaunchKey key =
       sgmv::detail::make_launch_key(problem, ctx.device(), runtime.registry().tile_policy());
   const sgmv::detail::KernelVariant* variant = runtime.registry().select(key);
   l.variant = variant != nullptr ? variant->name : "(none)";
-  const auto library_call = [&bc]() { bc.enqueue(0); };
+  const auto library_call = [&bc]() { bc.enqueue_idle(); };
 
-  if (clock.device_timing()) {
-    // Asynchronous backend: host time of bursts of calls, the GPU still busy.
-    std::function<void()> raw_call;
-    sgmv::detail::RawLaunch raw;
-    if (variant != nullptr && variant->describe != nullptr &&
-        variant->describe(problem, key.tile, &raw)) {
-      raw_call = clock.raw_launcher(raw, &problem);
-    }
-    if (!raw_call) l.note = "this variant has no single raw launch";
-    constexpr int kBurst = 256, kBursts = 21;
-    std::vector<double> lib_us, raw_us;
-    for (int b = 0; b < kBursts; ++b) {
-      ctx.synchronize();
-      auto start = Steady::now();
-      for (int k = 0; k < kBurst; ++k) library_call();
-      lib_us.push_back(seconds_since(start) * 1e6 / kBurst);
-      if (raw_call) {
-        ctx.synchronize();
-        start = Steady::now();
-        for (int k = 0; k < kBurst; ++k) raw_call();
-        raw_us.push_back(seconds_since(start) * 1e6 / kBurst);
-      }
-    }
-    ctx.synchronize();
-    l.hit_us = percentile(lib_us, 0.5);
-    if (raw_call) l.raw_us = percentile(raw_us, 0.5);
-  } else {
-    l.note = "synchronous backend: host time includes the compute";
+  // Host time of bursts of calls (on asynchronous backends, the device is
+  // still busy with the burst when it ends), against raw launches.
+  std::function<void()> raw_call;
+  sgmv::detail::RawLaunch raw;
+  if (variant != nullptr && variant->describe != nullptr &&
+      variant->describe(problem, key.tile, &raw)) {
+    raw_call = clock.raw_launcher(raw, &problem);
   }
+  if (!raw_call) l.note = "this variant has no single raw launch";
+  constexpr int kBurst = 256, kBursts = 21;
+  std::vector<double> lib_us, raw_us;
+  for (int b = 0; b < kBursts; ++b) {
+    ctx.synchronize();
+    auto start = Steady::now();
+    for (int k = 0; k < kBurst; ++k) library_call();
+    lib_us.push_back(seconds_since(start) * 1e6 / kBurst);
+    if (raw_call) {
+      ctx.synchronize();
+      start = Steady::now();
+      for (int k = 0; k < kBurst; ++k) raw_call();
+      raw_us.push_back(seconds_since(start) * 1e6 / kBurst);
+    }
+  }
+  ctx.synchronize();
+  l.hit_us = percentile(lib_us, 0.5);
+  if (raw_call) l.raw_us = percentile(raw_us, 0.5);
+  if (!clock.device_timing()) l.note = "synchronous backend: includes an idle kernel sweep";
 
   // Cache miss: clear the cache, time one call; then one hit timed the same way.
-  const int reps = clock.device_timing()
-                       ? 21
-                       : std::clamp(static_cast<int>(0.5 / std::max(median_s, 1e-9)), 1, 21);
+  constexpr int kReps = 21;
   std::vector<double> miss_us, hit_us;
-  for (int r = 0; r < reps; ++r) {
+  for (int r = 0; r < kReps; ++r) {
     ctx.synchronize();
     sgmv::clear_cache();
     auto start = Steady::now();
@@ -96,7 +93,6 @@ LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& c
   }
   l.miss_us = percentile(miss_us, 0.5);
   l.single_hit_us = percentile(hit_us, 0.5);
-  if (!clock.device_timing()) l.hit_us = l.single_hit_us;
   return l;
 }
 
@@ -153,7 +149,7 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
       c.efficiency = c.floor_s / c.median_s;
     }
     if (opt.check) c.check = bc.check(opt.check_rows);
-    if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock, c.median_s);
+    if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock);
   } catch (const std::exception& e) {
     c.error = e.what();
   }
