@@ -87,9 +87,13 @@ void free(void* ptr, int device) noexcept {
   if (ptr == nullptr) return;
   // Takes the lock directly (no initialisation): after Kokkos has been
   // finalised (by us at exit, or by the application) the memory is left to
-  // the exiting process rather than passed to a finalised Kokkos.
+  // the exiting process rather than passed to a finalised Kokkos (Kokkos 4
+  // aborts on that).
   std::lock_guard<std::mutex> lock(kb::dispatch_mutex());
-  if (!kb::usable()) return;
+  if (!kb::usable()) {
+    kb::retain_at_exit(ptr);
+    return;
+  }
   try {
     Kokkos::kokkos_free<kb::MemSpace>(ptr);
   } catch (...) {

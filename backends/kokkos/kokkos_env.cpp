@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "sgmv/error.hpp"
 
@@ -97,6 +98,16 @@ DispatchLock::DispatchLock() {
     throw Error(ErrorCode::backend_error,
                 "Kokkos has been finalised; the Kokkos backend of sgmv "
                 "cannot run after Kokkos::finalize()");
+  }
+}
+
+void retain_at_exit(void* ptr) noexcept {
+  // Never destroyed; only grows at exit (or after the application finalised
+  // Kokkos), one entry per buffer released late.
+  static std::vector<void*>* retained = new std::vector<void*>;
+  try {
+    retained->push_back(ptr);
+  } catch (...) {
   }
 }
 

@@ -41,6 +41,13 @@ int concurrency() noexcept;
 /// Contexts used from several threads. Never destroyed (usable at exit).
 std::mutex& dispatch_mutex() noexcept;
 
+/// Keeps a pointer that could not be freed because Kokkos is already
+/// finalised (a static object releasing sgmv memory after our exit handler,
+/// or after the application finalised Kokkos). The memory stays reachable
+/// from a global list until the process ends, so leak checkers do not report
+/// it as lost. Caller holds dispatch_mutex().
+void retain_at_exit(void* ptr) noexcept;
+
 /// Held around every call into Kokkos after initialisation: initialises
 /// Kokkos if needed, takes dispatch_mutex(), then throws Error(backend_error)
 /// if Kokkos has been finalised meanwhile.

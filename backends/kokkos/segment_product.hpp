@@ -29,7 +29,21 @@ struct F32 {
 };
 struct F16 {
   using storage = std::uint16_t;
-  static KOKKOS_FORCEINLINE_FUNCTION float load(storage v) { return f16_bits_to_float(v); }
+  /// Bit-identical to sgmv::f16_bits_to_float, without branches so that the
+  /// inner loops vectorise: normal numbers rebias the exponent in place,
+  /// inf/NaN (exponent 31) get a second rebias to 255, subnormals and zero are
+  /// the exact product man * 2^-24.
+  static KOKKOS_FORCEINLINE_FUNCTION float load(storage v) {
+    const std::uint32_t magnitude = v & 0x7fffu;
+    // All-ones masks instead of conditionals: no control flow in the loops.
+    const std::uint32_t special = 0u - static_cast<std::uint32_t>(magnitude >= 0x7c00u);
+    const std::uint32_t tiny = 0u - static_cast<std::uint32_t>(magnitude < 0x400u);
+    const std::uint32_t normal = (magnitude << 13) + (112u << 23) + (special & (112u << 23));
+    const std::uint32_t subnormal = detail::float_bits(
+        static_cast<float>(static_cast<std::int32_t>(magnitude)) * 5.9604644775390625e-8f);
+    const std::uint32_t sign = static_cast<std::uint32_t>(v & 0x8000u) << 16;
+    return detail::bits_float(sign | (subnormal & tiny) | (normal & ~tiny));
+  }
 };
 struct BF16 {
   using storage = std::uint16_t;
@@ -71,7 +85,7 @@ KOKKOS_FORCEINLINE_FUNCTION std::int64_t load_meta(const void* meta, bool wide, 
 /// Lanes of independent partial sums per row: the reduction over k is split
 /// so that the compiler can vectorise it (the order of a float sum is fixed
 /// only up to the tolerance SEMANTICS.md allows; accumulation stays fp32).
-inline constexpr int kLanes = 8;
+inline constexpr int kLanes = 8;  // the reduction below assumes 8
 /// Rows that share each weight row load.
 inline constexpr int kRowBlock = 4;
 
@@ -96,10 +110,11 @@ KOKKOS_FORCEINLINE_FUNCTION void dot_rows(const typename In::storage* x, Idx x_s
     const float wk = W::load(w[k]);
     for (int r = 0; r < R; ++r) acc[r][0] += In::load(x[static_cast<Idx>(r) * x_stride + k]) * wk;
   }
+  // Pairwise lane reduction (vector-friendly, and short for the small K of expand).
   for (int r = 0; r < R; ++r) {
-    float s = 0.0f;
-    for (int j = 0; j < kLanes; ++j) s += acc[r][j];
-    result[r] = s;
+    for (int j = 0; j < kLanes / 2; ++j) acc[r][j] += acc[r][j + kLanes / 2];
+    for (int j = 0; j < kLanes / 4; ++j) acc[r][j] += acc[r][j + kLanes / 4];
+    result[r] = acc[r][0] + acc[r][1];
   }
 }
 
