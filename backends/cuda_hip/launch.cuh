@@ -1,0 +1,60 @@
+// Launching a kernel of sgmv: the grid comes from host-known sizes of the
+// Problem alone (metadata.cuh), the one kernel parameter is the Problem by
+// value, and the launch goes through the runtime's LaunchKernel, exactly as a
+// benchmark's raw launch of RawLaunch would. No sync, allocation or copy.
+#pragma once
+
+#include <cstdint>
+
+#include "backends/cuda_hip/gpu_call.hpp"
+#include "kernels/metadata.cuh"
+#include "sgmv/core/kernel_registry.hpp"
+
+namespace sgmv::gpu {
+
+using KernelFn = void (*)(Problem);
+
+/// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh);
+/// false when there is nothing to launch.
+template <KernelFn kKernel, int BM, int BN>
+bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
+  if (p.empty()) return false;
+  const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
+  if (units <= 0 || chunks <= 0) return false;
+  // Kernels walk larger grids with grid-stride loops.
+  constexpr std::int64_t kMaxX = 0x7fffffff, kMaxY = 65535;
+  raw->func = reinterpret_cast<const void*>(kKernel);
+  raw->grid[0] = static_cast<unsigned>(units < kMaxX ? units : kMaxX);
+  raw->grid[1] = static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY);
+  raw->grid[2] = 1;
+  raw->block[0] = kBlockThreads;
+  raw->block[1] = 1;
+  raw->block[2] = 1;
+  raw->shared_bytes = 0;
+  return true;
+}
+
+template <KernelFn kKernel, int BM, int BN>
+void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
+  detail::RawLaunch raw;
+  if (!describe_launch<kKernel, BM, BN>(p, tile, &raw)) return;
+  DeviceGuard guard(env.device);
+  void* args[] = {const_cast<Problem*>(&p)};
+  check(SGMV_GPU_API(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
+                                   dim3(raw.block[0], raw.block[1], raw.block[2]), args,
+                                   raw.shared_bytes, static_cast<Stream>(env.stream)),
+        "LaunchKernel", env.device);
+}
+
+/// A KernelVariant for kernel kKernel with a BM x BN block tile.
+template <KernelFn kKernel, int BM, int BN>
+detail::KernelVariant make_variant(const char* name, detail::OpKind op) {
+  detail::KernelVariant v;
+  v.name = name;
+  v.op = op;
+  v.launch = &launch<kKernel, BM, BN>;
+  v.describe = &describe_launch<kKernel, BM, BN>;
+  return v;
+}
+
+}  // namespace sgmv::gpu

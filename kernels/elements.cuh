@@ -1,0 +1,176 @@
+// Element types as the kernels see them: storage, conversion to and from
+// fp32 (round to nearest even, once, on store), 16-byte vector loads, and a
+// dtype-dynamic path for the mixed-dtype kernels.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/vendor.cuh"
+#include "sgmv/dtype.hpp"
+#include "sgmv/half.hpp"
+
+namespace sgmv::gpu {
+
+/// IEEE binary16. kVec: elements in one 16-byte vector.
+struct F16 {
+  using storage = std::uint16_t;
+  static constexpr DType dtype = DType::f16;
+  static constexpr int kVec = 8;
+  __device__ static float to_float(storage v) { return f16_to_float(v); }
+  __device__ static storage from_float(float v) { return float_to_f16(v); }
+};
+
+/// bfloat16: the upper half of a binary32, so widening is a shift.
+struct BF16 {
+  using storage = std::uint16_t;
+  static constexpr DType dtype = DType::bf16;
+  static constexpr int kVec = 8;
+  __device__ static float to_float(storage v) { return bf16_bits_to_float(v); }
+  __device__ static storage from_float(float v) { return float_to_bf16_bits(v); }
+};
+
+struct F32 {
+  using storage = float;
+  static constexpr DType dtype = DType::f32;
+  static constexpr int kVec = 4;
+  __device__ static float to_float(storage v) { return v; }
+  __device__ static storage from_float(float v) { return v; }
+};
+
+/// Tag of the dtype-dynamic kernels: each element is loaded through a switch
+/// on the run-time dtype (one element per "vector").
+struct Dyn {
+  static constexpr int kVec = 1;
+};
+
+/// Element i of an array of run-time dtype `t`, as fp32.
+template <class Index>
+__device__ inline float load_dyn(const void* base, DType t, Index i) {
+  switch (t) {
+    case DType::f16:
+      return f16_to_float(static_cast<const std::uint16_t*>(base)[i]);
+    case DType::bf16:
+      return bf16_bits_to_float(static_cast<const std::uint16_t*>(base)[i]);
+    default:
+      return static_cast<const float*>(base)[i];
+  }
+}
+
+/// Rounds v once to dtype `t` and stores it as element i.
+template <class Index>
+__device__ inline void store_dyn(void* base, DType t, Index i, float v) {
+  switch (t) {
+    case DType::f16:
+      static_cast<std::uint16_t*>(base)[i] = float_to_f16(v);
+      break;
+    case DType::bf16:
+      static_cast<std::uint16_t*>(base)[i] = float_to_bf16_bits(v);
+      break;
+    default:
+      static_cast<float*>(base)[i] = v;
+      break;
+  }
+}
+
+/// Two packed 16-bit elements of a 32-bit word, widened.
+template <class T>
+__device__ inline void unpack2(std::uint32_t word, float& lo, float& hi) {
+  lo = T::to_float(static_cast<std::uint16_t>(word & 0xffffu));
+  hi = T::to_float(static_cast<std::uint16_t>(word >> 16));
+}
+
+/// kVec elements of type T at `p` (16-byte aligned) as fp32.
+template <class T>
+__device__ inline void load_vec(const void* p, float (&v)[T::kVec]) {
+  const uint4 raw = *static_cast<const uint4*>(p);
+  if constexpr (T::kVec == 4) {
+    v[0] = __uint_as_float(raw.x);
+    v[1] = __uint_as_float(raw.y);
+    v[2] = __uint_as_float(raw.z);
+    v[3] = __uint_as_float(raw.w);
+  } else {
+    unpack2<T>(raw.x, v[0], v[1]);
+    unpack2<T>(raw.y, v[2], v[3]);
+    unpack2<T>(raw.z, v[4], v[5]);
+    unpack2<T>(raw.w, v[6], v[7]);
+  }
+}
+
+/// Loads `count` (<= C) consecutive output elements starting at element
+/// `off` of `base` (run-time dtype), zero beyond count. A whole, 16-byte
+/// aligned chunk is read with 16-byte loads.
+template <int C, class Index>
+__device__ inline void load_out_chunk(const void* base, DType t, Index off, int count,
+                                      float (&v)[C]) {
+  const int size = t == DType::f32 ? 4 : 2;
+  const auto addr = reinterpret_cast<std::uintptr_t>(base) +
+                    static_cast<std::uintptr_t>(off) * static_cast<std::uintptr_t>(size);
+  if constexpr (C % 8 == 0) {
+    if (count == C && (addr & 15u) == 0) {
+#pragma unroll
+      for (int j = 0; j < C; j += 8) {
+        if (t == DType::f32) {
+          float a[4], b[4];
+          load_vec<F32>(reinterpret_cast<const float*>(addr) + j, a);
+          load_vec<F32>(reinterpret_cast<const float*>(addr) + j + 4, b);
+#pragma unroll
+          for (int q = 0; q < 4; ++q) v[j + q] = a[q], v[j + 4 + q] = b[q];
+        } else {
+          float a[8];
+          const auto* p = reinterpret_cast<const std::uint16_t*>(addr) + j;
+          if (t == DType::f16) {
+            load_vec<F16>(p, a);
+          } else {
+            load_vec<BF16>(p, a);
+          }
+#pragma unroll
+          for (int q = 0; q < 8; ++q) v[j + q] = a[q];
+        }
+      }
+      return;
+    }
+  }
+#pragma unroll
+  for (int j = 0; j < C; ++j) v[j] = j < count ? load_dyn(base, t, off + j) : 0.0f;
+}
+
+/// Stores `count` (<= C) consecutive outputs at element `off` of `base`. When
+/// the whole chunk is in range and 16-byte aligned it goes out as 16-byte
+/// stores; otherwise one element at a time.
+template <int C, class Index>
+__device__ inline void store_out_chunk(void* base, DType t, Index off, int count,
+                                       const float (&v)[C]) {
+  const int size = t == DType::f32 ? 4 : 2;
+  const auto addr = reinterpret_cast<std::uintptr_t>(base) +
+                    static_cast<std::uintptr_t>(off) * static_cast<std::uintptr_t>(size);
+  if constexpr (C % 8 == 0) {
+    if (count == C && (addr & 15u) == 0) {
+      if (t == DType::f32) {
+#pragma unroll
+        for (int j = 0; j < C; j += 4) {
+          reinterpret_cast<float4*>(addr)[j / 4] = make_float4(v[j], v[j + 1], v[j + 2], v[j + 3]);
+        }
+      } else {
+#pragma unroll
+        for (int j = 0; j < C; j += 8) {
+          std::uint32_t w[4];
+#pragma unroll
+          for (int q = 0; q < 4; ++q) {
+            const float a = v[j + 2 * q], b = v[j + 2 * q + 1];
+            const std::uint32_t lo = t == DType::f16 ? float_to_f16(a) : float_to_bf16_bits(a);
+            const std::uint32_t hi = t == DType::f16 ? float_to_f16(b) : float_to_bf16_bits(b);
+            w[q] = lo | (hi << 16);
+          }
+          reinterpret_cast<uint4*>(addr)[j / 8] = make_uint4(w[0], w[1], w[2], w[3]);
+        }
+      }
+      return;
+    }
+  }
+#pragma unroll
+  for (int j = 0; j < C; ++j) {
+    if (j < count) store_dyn(base, t, off + j, v[j]);
+  }
+}
+
+}  // namespace sgmv::gpu

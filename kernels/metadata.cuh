@@ -1,0 +1,188 @@
+// How a block finds its work: the launch grid's shape (computed identically
+// on the host, for the launch, and on the device, to decode blockIdx), the
+// rows of a block from device-resident metadata, and the status word.
+//
+// Grid: x enumerates "row units", y enumerates column chunks.
+//  - segment form: a row unit is (segment s, tile of `bm` rows of s);
+//  - per-token form: a row unit is (adapter l, range of tokens); its block
+//    gathers the tokens of adapter l in that range, so each adapter's weights
+//    are read once per range however the tokens are interleaved.
+// The shape depends only on host-known sizes (S, T, L, max_seg_len, n), never
+// on metadata values, so a captured graph stays valid when they change.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/vendor.cuh"
+#include "sgmv/config.hpp"
+#include "sgmv/core/problem.hpp"
+#include "sgmv/error.hpp"
+
+namespace sgmv::gpu {
+
+using detail::MetaForm;
+using detail::Problem;
+using detail::SliceArgs;
+
+/// Threads of every sgmv block (a multiple of 32 and of 64).
+inline constexpr int kBlockThreads = 256;
+/// Tokens a per-token block scans per pass (one per thread).
+inline constexpr int kScanChunk = kBlockThreads;
+
+SGMV_HOST_DEVICE inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
+
+/// Per-token form: tokens scanned by one block. Chosen so that, with tokens
+/// spread evenly over the L adapters, a block expects about 2 * bm rows.
+SGMV_HOST_DEVICE inline std::int64_t token_range(const Problem& p, int bm) {
+  const std::int64_t want = 2 * static_cast<std::int64_t>(bm) * (p.L > 0 ? p.L : 1);
+  const std::int64_t range = want > kScanChunk ? want : kScanChunk;
+  return ceil_div(range, kScanChunk) * kScanChunk;
+}
+
+/// Segment form: row tiles per segment (at least one, so that every segment's
+/// metadata is checked even when max_seg_len is 0).
+SGMV_HOST_DEVICE inline std::int64_t tiles_per_segment(const Problem& p, int bm) {
+  const std::int64_t t = ceil_div(p.max_seg_len, bm);
+  return t > 0 ? t : 1;
+}
+
+/// Row units of the grid's x dimension.
+SGMV_HOST_DEVICE inline std::int64_t row_units(const Problem& p, int bm) {
+  if (p.form == MetaForm::segments) return p.S * tiles_per_segment(p, bm);
+  const std::int64_t adapters = p.L > 0 ? p.L : 1;  // one block still checks ids when L == 0
+  return adapters * ceil_div(p.T, token_range(p, bm));
+}
+
+/// Column chunks of the grid's y dimension: every slice split in chunks of bn.
+SGMV_HOST_DEVICE inline std::int64_t column_chunks(const Problem& p, int bn) {
+  std::int64_t chunks = 0;
+  for (int s = 0; s < p.num_slices; ++s) chunks += ceil_div(p.slice[s].n, bn);
+  return chunks;
+}
+
+/// One chunk of output columns: [n0, n_end) of slice `slice`.
+struct ColumnChunk {
+  int slice = 0;
+  std::int64_t n0 = 0;
+  std::int64_t n_end = 0;
+};
+
+__device__ inline ColumnChunk column_chunk(const Problem& p, std::int64_t chunk, int bn) {
+  ColumnChunk cc;
+  for (int s = 0; s < p.num_slices; ++s) {
+    const std::int64_t here = ceil_div(p.slice[s].n, bn);
+    if (chunk < here) {
+      cc.slice = s;
+      cc.n0 = chunk * bn;
+      cc.n_end = cc.n0 + bn < p.slice[s].n ? cc.n0 + bn : p.slice[s].n;
+      return cc;
+    }
+    chunk -= here;
+  }
+  return cc;  // not reached for chunk < column_chunks()
+}
+
+/// ORs bits into the caller's status word (null: nowhere to report).
+__device__ inline void report(const Problem& p, std::uint32_t bits) {
+  if (bits != 0 && p.status != nullptr) atomicOr(p.status, bits);
+}
+
+__device__ inline std::int64_t load_meta(const void* base, DType t, std::int64_t i) {
+  return t == DType::i64 ? static_cast<const std::int64_t*>(base)[i]
+                         : static_cast<const std::int32_t*>(base)[i];
+}
+
+/// Rows a block works on: `count` rows, listed in shared memory (gathered
+/// tokens) or consecutive from `first` (a segment).
+struct RowTile {
+  const std::int64_t* list = nullptr;
+  std::int64_t first = 0;
+  int count = 0;
+  __device__ std::int64_t row(int i) const { return list != nullptr ? list[i] : first + i; }
+};
+
+/// Scratch in shared memory for gathering the tokens of one adapter.
+struct TokenList {
+  std::int64_t rows[kScanChunk];
+  int count;
+};
+
+/// Calls body(tile, adapter) for each tile of at most BM rows of row unit
+/// `unit`, uniformly across the block (body may synchronise the block).
+/// `reporter`: this block reports the metadata faults it meets (exactly one
+/// block per segment or token range does, so each fault is seen once).
+template <int BM, class Body>
+__device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bool reporter,
+                                         TokenList& scratch, Body&& body) {
+  if (p.form == MetaForm::segments) {
+    const std::int64_t tiles = tiles_per_segment(p, BM);
+    const std::int64_t s = unit / tiles;
+    const std::int64_t tile = unit - s * tiles;
+    const std::int64_t l = load_meta(p.lora, p.meta_dtype, s);
+    const std::int64_t first = load_meta(p.seg_start, p.meta_dtype, s);
+    const std::int64_t len = load_meta(p.seg_len, p.meta_dtype, s);
+    std::uint32_t fault = 0;
+    if (l < -1 || l >= p.L) fault |= status_bad_adapter;
+    // Written so that no sum can overflow, whatever the values.
+    if (first < 0 || len < 0 || first > p.T || len > p.T - first) fault |= status_bad_segment;
+    if (reporter && tile == 0 && threadIdx.x == 0) report(p, fault);
+    if (fault != 0 || l == -1) return;
+    const std::int64_t rows = len < p.max_seg_len ? len : p.max_seg_len;
+    const std::int64_t r0 = tile * BM;
+    if (r0 >= rows) return;
+    RowTile t;
+    t.first = first + r0;
+    t.count = static_cast<int>(rows - r0 < BM ? rows - r0 : BM);
+    body(static_cast<const RowTile&>(t), l);
+    return;
+  }
+
+  // Per-token form: gather the tokens of adapter l in [begin, end).
+  const std::int64_t range = token_range(p, BM);
+  const std::int64_t ranges = ceil_div(p.T, range);
+  const std::int64_t l = unit / ranges;
+  const std::int64_t begin = (unit - l * ranges) * range;
+  const std::int64_t end = begin + range < p.T ? begin + range : p.T;
+  const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
+  const bool serve = l < p.L;
+  for (std::int64_t base = begin; base < end; base += kScanChunk) {
+    if (threadIdx.x == 0) scratch.count = 0;
+    __syncthreads();
+    const std::int64_t t = base + threadIdx.x;
+    if (t < end) {
+      const std::int64_t id = load_meta(p.lora, p.meta_dtype, t);
+      if (serve && id == l) {
+        scratch.rows[atomicAdd(&scratch.count, 1)] = t;
+      } else if (checker && (id < -1 || id >= p.L)) {
+        report(p, status_bad_adapter);
+      }
+    }
+    __syncthreads();
+    const int n = scratch.count;
+    for (int i = 0; i < n; i += BM) {
+      RowTile tile;
+      tile.list = scratch.rows + i;
+      tile.count = n - i < BM ? n - i : BM;
+      body(static_cast<const RowTile&>(tile), l);
+    }
+    __syncthreads();  // the list is rewritten by the next pass
+  }
+}
+
+/// Walks the grid (with grid-stride loops, for grids clamped to the
+/// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
+template <int BM, int BN, class Body>
+__device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
+  const std::int64_t units = row_units(p, BM);
+  const std::int64_t chunks = column_chunks(p, BN);
+  for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {
+    for (std::int64_t unit = blockIdx.x; unit < units; unit += gridDim.x) {
+      for_each_row_tile<BM>(p, unit, chunk == 0, scratch,
+                            [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
+    }
+  }
+}
+
+}  // namespace sgmv::gpu
