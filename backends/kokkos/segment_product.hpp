@@ -13,6 +13,7 @@
 
 #include <Kokkos_Core.hpp>
 #include <cstdint>
+#include <string>
 
 #include "kokkos_env.hpp"
 #include "sgmv/core/kernel_registry.hpp"
@@ -239,9 +240,11 @@ void launch_segment_product(const Problem& problem, const TileConfig& tile, cons
   functor.shape = work_shape(problem, tile, exec);
   const std::int64_t items =
       problem.S * functor.shape.row_items * problem.num_slices * functor.shape.col_items;
-  Kokkos::parallel_for(
-      "sgmv::segment_product",
-      Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>(exec, 0, items), functor);
+  // Dynamic schedule: items differ in cost (segments of different lengths,
+  // rows past a segment's end); device backends ignore it.
+  using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>,
+                                     Kokkos::Schedule<Kokkos::Dynamic>>;
+  Kokkos::parallel_for("sgmv::segment_product", Policy(exec, 0, items), functor);
 }
 
 /// The launch function of one (In, W) pair for an index width and form.
