@@ -96,6 +96,31 @@ __device__ inline void load_vec(const void* p, float (&v)[T::kVec]) {
   }
 }
 
+/// Up to 16 bytes of one "vector" of T as loaded from memory, widened one
+/// element at a time by element<T>(raw, e) (e a compile-time constant after
+/// unrolling). Keeping vectors packed halves the registers they take.
+template <class T, class Index>
+__device__ inline uint4 load_raw(const void* base, DType dtype, Index off) {
+  if constexpr (T::kVec == 1) {
+    return make_uint4(__float_as_uint(load_dyn(base, dtype, off)), 0u, 0u, 0u);
+  } else {
+    (void)dtype;
+    return *reinterpret_cast<const uint4*>(static_cast<const typename T::storage*>(base) + off);
+  }
+}
+
+template <class T>
+__device__ inline float element(const uint4& raw, int e) {
+  if constexpr (T::kVec == 1) {
+    return __uint_as_float(raw.x);
+  } else if constexpr (T::kVec == 4) {
+    return __uint_as_float(e == 0 ? raw.x : e == 1 ? raw.y : e == 2 ? raw.z : raw.w);
+  } else {
+    const std::uint32_t w = e < 2 ? raw.x : e < 4 ? raw.y : e < 6 ? raw.z : raw.w;
+    return T::to_float(static_cast<std::uint16_t>((e & 1) != 0 ? w >> 16 : w & 0xffffu));
+  }
+}
+
 /// Loads `count` (<= C) consecutive output elements starting at element
 /// `off` of `base` (run-time dtype), zero beyond count. A whole, 16-byte
 /// aligned chunk is read with 16-byte loads.

@@ -8,7 +8,7 @@
 
 #include "kernels/elements.cuh"
 #include "kernels/metadata.cuh"
-#include "kernels/simt_shrink.cuh"  // load_k_step, load_one
+#include "kernels/simt_shrink.cuh"  // load_one
 
 namespace sgmv::gpu {
 
@@ -19,7 +19,7 @@ inline constexpr int kSimtExpandThreadCols = 8;
 inline constexpr int kSimtExpandCols = kBlockThreads * kSimtExpandThreadCols;
 
 template <class T, class Index>
-__global__ void __launch_bounds__(kBlockThreads) simt_expand_kernel(const Problem p) {
+__global__ void __launch_bounds__(kBlockThreads, 1) simt_expand_kernel(const Problem p) {
   constexpr int BM = kSimtExpandRows, MR = kSimtExpandRowStep, CV = kSimtExpandThreadCols;
   constexpr int V = T::kVec;
   __shared__ TokenList scratch;
@@ -52,25 +52,30 @@ __global__ void __launch_bounds__(kBlockThreads) simt_expand_kernel(const Proble
           }
           float acc[MR][CV] = {};
           for (std::int64_t k = 0; k < vec_end; k += V) {
-            float wv[CV][V];
-#pragma unroll
-            for (int j = 0; j < CV; ++j) {
-              if (w_off[j] >= 0) {
-                load_k_step<T>(sl.w, p.w_dtype, static_cast<Index>(w_off[j] + k), wv[j]);
-              } else {
-#pragma unroll
-                for (int e = 0; e < V; ++e) wv[j][e] = 0.0f;
-              }
-            }
+            // u widened once per step (the same address in every lane: a broadcast
+            // load); weights stay packed and are widened once per use.
+            float uv[MR][V];
+            uint4 wr[CV];
 #pragma unroll
             for (int i = 0; i < MR; ++i) {
-              if (in_off[i] < 0) continue;
-              float uv[V];  // the same address in every lane: one broadcast load
-              load_k_step<T>(sl.in, p.in_dtype, static_cast<Index>(in_off[i] + k), uv);
+              const uint4 raw =
+                  in_off[i] >= 0 ? load_raw<T>(sl.in, p.in_dtype, static_cast<Index>(in_off[i] + k))
+                                 : make_uint4(0u, 0u, 0u, 0u);
 #pragma unroll
-              for (int j = 0; j < CV; ++j) {
+              for (int e = 0; e < V; ++e) uv[i][e] = element<T>(raw, e);
+            }
 #pragma unroll
-                for (int e = 0; e < V; ++e) acc[i][j] += uv[e] * wv[j][e];
+            for (int j = 0; j < CV; ++j) {
+              wr[j] = w_off[j] >= 0 ? load_raw<T>(sl.w, p.w_dtype, static_cast<Index>(w_off[j] + k))
+                                    : make_uint4(0u, 0u, 0u, 0u);
+            }
+#pragma unroll
+            for (int j = 0; j < CV; ++j) {
+#pragma unroll
+              for (int e = 0; e < V; ++e) {
+                const float w = element<T>(wr[j], e);
+#pragma unroll
+                for (int i = 0; i < MR; ++i) acc[i][j] += uv[i][e] * w;
               }
             }
           }

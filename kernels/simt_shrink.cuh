@@ -16,16 +16,6 @@ namespace sgmv::gpu {
 inline constexpr int kSimtShrinkRows = 4;
 inline constexpr int kSimtShrinkCols = 8;
 
-/// One K step of V elements of T (or one element of a run-time dtype).
-template <class T, class Index>
-__device__ inline void load_k_step(const void* base, DType dtype, Index off, float (&v)[T::kVec]) {
-  if constexpr (T::kVec == 1) {
-    v[0] = load_dyn(base, dtype, off);
-  } else {
-    load_vec<T>(static_cast<const typename T::storage*>(base) + off, v);
-  }
-}
-
 template <class T, class Index>
 __device__ inline float load_one(const void* base, DType dtype, Index off) {
   if constexpr (T::kVec == 1) {
@@ -36,7 +26,7 @@ __device__ inline float load_one(const void* base, DType dtype, Index off) {
 }
 
 template <class T, class Index>
-__global__ void __launch_bounds__(kBlockThreads) simt_shrink_kernel(const Problem p) {
+__global__ void __launch_bounds__(kBlockThreads, 1) simt_shrink_kernel(const Problem p) {
   constexpr int MR = kSimtShrinkRows, NR = kSimtShrinkCols, V = T::kVec;
   __shared__ TokenList scratch;
   __shared__ float partial[(kBlockThreads / kWarpSize) * MR * NR];
@@ -64,31 +54,29 @@ __global__ void __launch_bounds__(kBlockThreads) simt_shrink_kernel(const Proble
     const std::int64_t vec_end = p.K - p.K % V;
     for (std::int64_t k = static_cast<std::int64_t>(tid) * V; k < vec_end;
          k += static_cast<std::int64_t>(kBlockThreads) * V) {
-      float xv[MR][V], wv[NR][V];
+      // x widened once per step; weights stay packed and are widened per use.
+      float xv[MR][V];
+      uint4 wr[NR];
 #pragma unroll
       for (int i = 0; i < MR; ++i) {
-        if (in_off[i] >= 0) {
-          load_k_step<T>(sl.in, p.in_dtype, static_cast<Index>(in_off[i] + k), xv[i]);
-        } else {
+        const uint4 raw = in_off[i] >= 0
+                              ? load_raw<T>(sl.in, p.in_dtype, static_cast<Index>(in_off[i] + k))
+                              : make_uint4(0u, 0u, 0u, 0u);
 #pragma unroll
-          for (int e = 0; e < V; ++e) xv[i][e] = 0.0f;
-        }
+        for (int e = 0; e < V; ++e) xv[i][e] = element<T>(raw, e);
       }
 #pragma unroll
       for (int j = 0; j < NR; ++j) {
-        if (w_off[j] >= 0) {
-          load_k_step<T>(sl.w, p.w_dtype, static_cast<Index>(w_off[j] + k), wv[j]);
-        } else {
-#pragma unroll
-          for (int e = 0; e < V; ++e) wv[j][e] = 0.0f;
-        }
+        wr[j] = w_off[j] >= 0 ? load_raw<T>(sl.w, p.w_dtype, static_cast<Index>(w_off[j] + k))
+                              : make_uint4(0u, 0u, 0u, 0u);
       }
 #pragma unroll
-      for (int i = 0; i < MR; ++i) {
+      for (int j = 0; j < NR; ++j) {
 #pragma unroll
-        for (int j = 0; j < NR; ++j) {
+        for (int e = 0; e < V; ++e) {
+          const float w = element<T>(wr[j], e);
 #pragma unroll
-          for (int e = 0; e < V; ++e) acc[i * NR + j] += xv[i][e] * wv[j][e];
+          for (int i = 0; i < MR; ++i) acc[i * NR + j] += xv[i][e] * w;
         }
       }
     }

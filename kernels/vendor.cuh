@@ -10,6 +10,16 @@
 
 #if defined(SGMV_GPU_HIP) || defined(SGMV_BACKEND_HIP)
 // ---------------------------------------------------------------- HIP (AMD)
+// Targets: CDNA (gfx90a = MI200, gfx942 = MI300), 64-lane wavefronts.
+// Notes for code written once for both vendors:
+//  - lane masks: a wavefront runs in lockstep and HIP's __shfl_* take no mask.
+//    (ROCm 6.2+ also has *_sync forms whose masks are 64-bit: a CUDA-style
+//    0xffffffff would name half a wave64.) Use the helpers here, not masks.
+//  - bf16 stays a uint16 of bits (sgmv/half.hpp): widening is a shift on every
+//    target and the rounding is sgmv's own, so hip_bfloat16 is not used.
+//  - errors: hipErrorMemoryAllocation, hipErrorNoDevice, hipErrorInvalidDevice
+//    and hipErrorInsufficientDriver exist with the CUDA meanings (and values),
+//    so runtime.cu maps them to the same sgmv::ErrorCode for both vendors.
 #include <hip/hip_fp16.h>
 #include <hip/hip_runtime.h>
 
@@ -18,13 +28,19 @@
 #define SGMV_GPU_API(name) hip##name
 
 namespace sgmv::gpu {
-// Wavefront width: 64 on CDNA (gfx9), 32 on RDNA. Only device code may depend on it.
-#if defined(__AMDGCN_WAVEFRONT_SIZE)
-inline constexpr int kWarpSize = __AMDGCN_WAVEFRONT_SIZE;
+// Wavefront width of the device pass: 32 on RDNA (gfx10-12, their default
+// mode), 64 on CDNA and older GCN. Taken from the target's family macro:
+// __AMDGCN_WAVEFRONT_SIZE is deprecated in LLVM 20 and warpSize is not
+// constexpr from ROCm 7. The host pass has no target and sees 64; host code
+// must not depend on it (block sizes are multiples of 64).
+#if defined(__GFX10__) || defined(__GFX11__) || defined(__GFX12__)
+inline constexpr int kWarpSize = 32;
 #else
 inline constexpr int kWarpSize = 64;
 #endif
-__device__ inline float shfl_xor(float v, int lane_mask) { return __shfl_xor(v, lane_mask); }
+__device__ inline float shfl_xor(float v, int lane_mask) {
+  return __shfl_xor(v, lane_mask, kWarpSize);
+}
 }  // namespace sgmv::gpu
 
 #else

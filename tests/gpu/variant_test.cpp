@@ -1,0 +1,213 @@
+// Every kernel variant the CUDA/HIP backend registers, launched directly
+// (bypassing the tile policy, which would pick only one per call), against the
+// float64 reference: both metadata forms, tails in K and n, multi-slice
+// expand, add, faults in the metadata. Also: RawLaunch describes exactly the
+// launch the library makes (a raw LaunchKernel of it gives the same result).
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "gpu_api.hpp"
+#include "sgmv/core/runtime.hpp"
+#include "sgmv/core/validate.hpp"
+#include "support/cases.hpp"
+
+namespace sgmv::test {
+namespace {
+
+using detail::KernelVariant;
+
+/// The first dtype of a variant's set, in the order fp tests prefer.
+DType pick(detail::DTypeSet set, DType preferred) {
+  if (set & detail::dtype_bit(preferred)) return preferred;
+  for (DType t : {DType::bf16, DType::f16, DType::f32}) {
+    if (set & detail::dtype_bit(t)) return t;
+  }
+  return DType::f32;
+}
+
+detail::Problem problem_of(const OpCase& c, const OpArgs& a) {
+  const OpSpec& s = c.spec();
+  const detail::BatchArgs batch =
+      s.form == Form::segments ? detail::batch_args(a.segments) : detail::batch_args(a.tokens);
+  if (s.op == Op::shrink) {
+    return detail::make_shrink_problem(a.slices[0].u, a.slices[0].B, a.out, batch, a.scale);
+  }
+  return detail::make_expand_problem(a.slices.data(), a.num_slices, a.out, batch, a.add);
+}
+
+/// A call this variant can serve, with awkward sizes: K and n not multiples
+/// of the kernels' steps, unaligned rows when the variant allows them.
+OpSpec spec_for(const KernelVariant& v, Form form, DType out_choice, bool multi, bool add) {
+  const DType in = pick(v.in, DType::bf16);
+  const DType w = pick(v.w, in);
+  const bool shrink = v.op == detail::OpKind::shrink;
+  DType out = pick(v.out, out_choice);
+  if (shrink && out != DType::f32) out = in;  // shrink writes f32 or the input dtype
+  OpSpec s;
+  if (shrink) {
+    s = basic_spec(Op::shrink, form, in, w, out, 70, 360, 21);  // H = 360: 11 chunks of 32 + 8
+    s.scale = 0.5f;
+  } else if (multi) {
+    s = basic_spec(Op::expand_multi, form, in, w, out, 70, 24, 1);
+    s.slices = {SliceSpec{200, 0, {}, {}}, SliceSpec{40, 208, {}, {}}, SliceSpec{16, 256, {}, {}}};
+    s.W = 280;
+    s.add = add;
+  } else {
+    s = basic_spec(Op::expand_slice, form, in, w, out, 70, 24, 300, 8);  // R = 24: 16 + 8
+    s.W = 320;
+    s.add = add;
+  }
+  s.L = 5;
+  s.meta = v.index == detail::IndexWidth::i64 ? DType::i64 : DType::i32;
+  if (v.align_required == 0) {
+    // Element-aligned only: an odd base and odd row padding everywhere.
+    for (SliceSpec& sl : s.slices) sl.in_layout = sl.w_layout = Layout{1, 1};
+    s.out_layout = Layout{3, 1};
+  }
+  s.seed = seed_of(std::string(v.name) + name_of(form) + (multi ? "m" : "") + (add ? "a" : ""));
+  if (form == Form::segments) {
+    set_segments(s, Pattern::mixed);
+    s.segments.max_seg_len = 6;  // below some lengths: their tails stay untouched
+    s.segments.add(60, 5, 7);    // adapter outside [-1, L): skipped, reported
+    s.segments.add(68, 9, 0);    // reaches past T: skipped, reported
+  } else {
+    set_tokens(s, 0.2);
+    s.token_lora[3] = 9;  // outside [-1, L): skipped, reported
+  }
+  return s;
+}
+
+void run_variant(const KernelVariant& v, const OpSpec& spec) {
+  SCOPED_TRACE(std::string(v.name) + " " + name_of(spec.op) + "/" + name_of(spec.form) +
+               " in=" + sgmv::name_of(spec.in) + " w=" + sgmv::name_of(spec.w) +
+               " out=" + sgmv::name_of(spec.out) + (spec.add ? " add" : ""));
+  Context ctx(0);
+  const OpCase c(spec);
+  std::uint32_t want_status = 0;
+  const std::vector<double> expected = c.reference(&want_status);
+  detail::Problem p = problem_of(c, c.device_args());
+  p.status = ctx.status_word();
+  const auto& registry = detail::Runtime::get().registry();
+  const detail::LaunchKey key = detail::make_launch_key(p, 0, registry.tile_policy());
+  detail::LaunchKey served = key;
+  served.tile = v.tile.is_any() ? key.tile : v.tile;
+  ASSERT_TRUE(v.matches(served)) << "the test built a call this variant does not serve: "
+                                 << detail::describe(served);
+  const detail::TileConfig tile = served.tile;
+  v.launch(p, tile, detail::LaunchEnv{0, ctx.stream()});
+  EXPECT_EQ(ctx.read_status(), want_status) << "device status word";
+  EXPECT_TRUE(c.check(expected));
+  EXPECT_TRUE(c.check_inputs_unchanged());
+}
+
+class EveryVariant : public ::testing::TestWithParam<std::string> {};
+
+const KernelVariant* find_variant(const std::string& name) {
+  static const std::vector<KernelVariant> all = detail::Runtime::get().registry().variants();
+  for (const KernelVariant& v : all) {
+    if (name == v.name) return &v;
+  }
+  return nullptr;
+}
+
+TEST_P(EveryVariant, MatchesReference) {
+  SGMV_REQUIRE_DEVICE();
+  const KernelVariant* v = find_variant(GetParam());
+  ASSERT_NE(v, nullptr);
+  const bool shrink = v->op == detail::OpKind::shrink;
+  for (Form form : {Form::segments, Form::tokens}) {
+    for (DType out : {DType::f32, DType::bf16}) {
+      if (shrink) {
+        run_variant(*v, spec_for(*v, form, out, false, false));
+      } else {
+        run_variant(*v, spec_for(*v, form, out, false, form == Form::tokens));
+        run_variant(*v, spec_for(*v, form, out, true, form == Form::segments));
+      }
+    }
+  }
+}
+
+std::vector<std::string> variant_names() {
+  std::vector<std::string> names;
+  for (const KernelVariant& v : detail::Runtime::get().registry().variants()) {
+    names.emplace_back(v.name);
+  }
+  return names;
+}
+
+std::string param_name(const ::testing::TestParamInfo<std::string>& info) {
+  std::string s;
+  for (char ch : info.param) s += (std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_');
+  while (!s.empty() && s.back() == '_') s.pop_back();
+  return s;
+}
+
+INSTANTIATE_TEST_SUITE_P(Registry, EveryVariant, ::testing::ValuesIn(variant_names()), param_name);
+
+/// The library's launch and a raw LaunchKernel of what describe() reports
+/// produce the same output (the benchmark compares their host costs).
+TEST(RawLaunch, DescribeMatchesTheLibraryLaunch) {
+  SGMV_REQUIRE_DEVICE();
+  for (Op op : {Op::shrink, Op::expand}) {
+    OpSpec s = basic_spec(op, Form::segments, DType::bf16, DType::bf16,
+                          op == Op::shrink ? DType::f32 : DType::bf16, 96,
+                          op == Op::shrink ? 512 : 16, op == Op::shrink ? 16 : 512);
+    s.seed = seed_of(name_of(op));
+    set_segments(s, Pattern::mixed);
+    const OpCase c(s);
+    const std::vector<double> expected = c.reference();
+    Context ctx(0);
+    detail::Problem p = problem_of(c, c.device_args());
+    p.status = ctx.status_word();
+    const auto& registry = detail::Runtime::get().registry();
+    const detail::LaunchKey key = detail::make_launch_key(p, 0, registry.tile_policy());
+    const KernelVariant* v = registry.select(key);
+    ASSERT_NE(v, nullptr);
+    ASSERT_NE(v->describe, nullptr) << v->name;
+    detail::RawLaunch raw;
+    ASSERT_TRUE(v->describe(p, key.tile, &raw)) << v->name;
+    void* args[] = {&p};
+    SGMV_GPU_OK(SGMV_TEST_GPU(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
+                                            dim3(raw.block[0], raw.block[1], raw.block[2]), args,
+                                            raw.shared_bytes, nullptr));
+    SGMV_GPU_OK(SGMV_TEST_GPU(DeviceSynchronize)());
+    EXPECT_TRUE(c.check(expected)) << v->name;
+  }
+}
+
+/// The common serving calls land on the fast variants (not the fallback).
+TEST(TilePolicy, ServingCallsTakeFastVariants) {
+  SGMV_REQUIRE_DEVICE();
+  struct Want {
+    Op op;
+    Form form;
+    const char* prefix;
+  };
+  const bool cuda = std::string(backend_name()) == "cuda";
+  for (const Want& want : {Want{Op::shrink, Form::segments, cuda ? "tc_shrink<bf16" : "simt_"},
+                           Want{Op::shrink, Form::tokens, cuda ? "tc_shrink<bf16" : "simt_"},
+                           Want{Op::expand, Form::segments, cuda ? "tc_expand<bf16" : "simt_"},
+                           Want{Op::expand, Form::tokens, cuda ? "tc_expand<bf16" : "simt_"}}) {
+    const bool shrink = want.op == Op::shrink;
+    OpSpec s = basic_spec(want.op, want.form, DType::bf16, DType::bf16, DType::bf16, 64,
+                          shrink ? 4096 : 16, shrink ? 16 : 4096);
+    if (want.form == Form::segments) {
+      set_segments(s, Pattern::halves);
+    } else {
+      set_tokens(s, 0.0);
+    }
+    const OpCase c(s);
+    const detail::Problem p = problem_of(c, c.device_args());
+    const auto& registry = detail::Runtime::get().registry();
+    const KernelVariant* v = registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    ASSERT_NE(v, nullptr);
+    EXPECT_EQ(std::string(v->name).rfind(want.prefix, 0), 0u)
+        << name_of(want.op) << "/" << name_of(want.form) << " took " << v->name;
+  }
+}
+
+}  // namespace
+}  // namespace sgmv::test
