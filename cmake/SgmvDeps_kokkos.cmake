@@ -155,7 +155,7 @@ else()
       "(SGMV_KOKKOS_INCLUDE_DIR=${SGMV_KOKKOS_INCLUDE_DIR}) and libtrilinos_kokkoscore "
       "(SGMV_KOKKOS_CORE_LIBRARY=${SGMV_KOKKOS_CORE_LIBRARY}). "
       "On Debian/Ubuntu: apt-get install libtrilinos-kokkos-dev.\n"
-      "Or choose another backend with -DSGMV_BACKEND=CUDA|HIP.")
+      "(When building sgmv itself, -DSGMV_BACKEND=CUDA or HIP selects another backend.)")
   endif()
 endif()
 
