@@ -89,8 +89,9 @@ run_tests() {
 check_archive() {
   local lib="$PWD/$build_dir/libsgmv.a"
   [ -f "$lib" ] || fail "$lib was not built"
-  local bundler objcopy nm cxxfilt
+  local bundler objcopy nm cxxfilt readelf
   bundler=$(find_llvm_tool clang-offload-bundler)
+  readelf=$(find_llvm_tool llvm-readelf)
   objcopy=$(find_llvm_tool llvm-objcopy)
   nm=$(find_llvm_tool llvm-nm)
   cxxfilt=$(find_llvm_tool llvm-cxxfilt)
@@ -131,8 +132,20 @@ check_archive() {
     # A kernel has a descriptor symbol <name>.kd in its code object.
     "$nm" --defined-only "$work/device.co" | awk '$3 ~ /\.kd$/ { sub(/\.kd$/, "", $3); print $3 }' \
       >"$work/kd.txt"
-    echo "    $(wc -l <"$work/kd.txt") kernel(s) for $arch"
-    "$cxxfilt" <"$work/kd.txt" | sed 's/^/      /'
+    echo "    $(wc -l <"$work/kd.txt") kernel(s) for $arch (registers per lane, bytes per lane/block):"
+    # Resource use from the code object's metadata: scratch (private segment)
+    # on AMD GPUs is slow memory, so it is worth seeing in every CI log.
+    "$readelf" --notes "$work/device.co" | awk '
+      /^ *- \.agpr_count:/ { a = $NF }
+      /\.group_segment_fixed_size:/ { lds = $NF }
+      /\.name:/ { n = $NF }
+      /\.private_segment_fixed_size:/ { scr = $NF }
+      /\.sgpr_count:/ { s = $NF }
+      /\.vgpr_count:/ { v = $NF }
+      /\.vgpr_spill_count:/ { sp = $NF }
+      /\.wavefront_size:/ { printf "%s vgpr=%s agpr=%s sgpr=%s lds=%s scratch=%s spills=%s wave=%s\n", n, v, a, s, lds, scr, sp, $NF }
+    ' | "$cxxfilt" | sed -e 's/^void //' -e 's/sgmv::gpu:://g' -e 's/(sgmv::detail::Problem)//' \
+      -e 's/^/      /' | tee -a "$work/resources.txt"
     cat "$work/kd.txt" >>"$kernels_file"
     with_device=$((with_device + 1))
     rm -f "$work/fatbin" "$work/device.co" "$work/targets" "$work/kd.txt"
@@ -148,6 +161,11 @@ check_archive() {
     grep -qi -- "$word" "$work/demangled.txt" ||
       fail "no $arch kernel symbol mentions '$word' (were the kernels compiled out?)"
   done
+  local scratchy
+  scratchy=$(grep -vc ' scratch=0 ' "$work/resources.txt" || true)
+  if [ "$scratchy" -gt 0 ]; then
+    echo "note: $scratchy kernel(s) use scratch memory (private segment) on $arch"
+  fi
   echo "libsgmv.a: $with_device object(s) with $target code, $total kernel(s); found: $expect_kernels"
 }
 
