@@ -66,11 +66,17 @@ void shrink(Context& ctx, const TensorView& x, const TensorView& A, const Tensor
 
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const SegmentBatch& batch, bool add) {
-  expand_slice(ctx, u, B, out, batch, 0, add);
+  const ExpandSlice slice{u, B, 0};
+  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  detail::require_whole_width(p);
+  run(ctx, p);
 }
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const TokenBatch& batch, bool add) {
-  expand_slice(ctx, u, B, out, batch, 0, add);
+  const ExpandSlice slice{u, B, 0};
+  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  detail::require_whole_width(p);
+  run(ctx, p);
 }
 
 void expand_slice(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,

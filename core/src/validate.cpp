@@ -340,6 +340,14 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
   return p;
 }
 
+void require_whole_width(const Problem& p) {
+  if (p.out_cols != p.slice[0].n) {
+    fail("out: has W = " + std::to_string(p.out_cols) +
+         " columns but B has N = " + std::to_string(p.slice[0].n) +
+         " (expand writes out [T, N]; use expand_slice for a column slice)");
+  }
+}
+
 namespace {
 std::int64_t load_index(const void* data, DType dtype, std::int64_t i) {
   return dtype == DType::i32 ? static_cast<const std::int32_t*>(data)[i]

@@ -470,10 +470,12 @@ void call_reference(const OpCase& c, const OpArgs& h) {
           : reference::shrink(s0.u, s0.B, h.out, h.tokens, 1.0f, result);
       return;
     case Op::expand:
+      seg ? reference::expand(s0.u, s0.B, h.out, h.segments, h.add, result)
+          : reference::expand(s0.u, s0.B, h.out, h.tokens, h.add, result);
+      return;
     case Op::expand_slice: {
-      const std::int64_t offset = c.spec().op == Op::expand ? 0 : s0.offset;
-      seg ? reference::expand_slice(s0.u, s0.B, h.out, h.segments, offset, h.add, result)
-          : reference::expand_slice(s0.u, s0.B, h.out, h.tokens, offset, h.add, result);
+      seg ? reference::expand_slice(s0.u, s0.B, h.out, h.segments, s0.offset, h.add, result)
+          : reference::expand_slice(s0.u, s0.B, h.out, h.tokens, s0.offset, h.add, result);
       return;
     }
     case Op::expand_multi:

@@ -117,6 +117,22 @@ std::uint32_t shrink(const TensorView& x, const TensorView& A, const TensorView&
                      const TokenBatch& batch, float scale, std::vector<double>& result) {
   return run(detail::make_shrink_problem(x, A, y, detail::batch_args(batch), scale), result);
 }
+std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
+                     const SegmentBatch& batch, bool add, std::vector<double>& result) {
+  const ExpandSlice slice{u, B, 0};
+  const detail::Problem p =
+      detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  detail::require_whole_width(p);
+  return run(p, result);
+}
+std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
+                     const TokenBatch& batch, bool add, std::vector<double>& result) {
+  const ExpandSlice slice{u, B, 0};
+  const detail::Problem p =
+      detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  detail::require_whole_width(p);
+  return run(p, result);
+}
 std::uint32_t expand_slice(const TensorView& u, const TensorView& B, const TensorView& out,
                            const SegmentBatch& batch, std::int64_t offset, bool add,
                            std::vector<double>& result) {

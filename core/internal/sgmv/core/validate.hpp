@@ -24,6 +24,10 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
 Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
                             const BatchArgs& batch, bool add);
 
+/// expand (no offset) writes the whole of out [T, N]: throws naming `out`
+/// when out is wider (the caller meant expand_slice).
+void require_whole_width(const Problem& problem);
+
 /// Strict mode: checks host copies of the metadata (seg_start/seg_len/lora
 /// already on the host) and throws Error(device_fault) naming the first bad entry.
 void check_metadata_on_host(const Problem& problem, const void* seg_start, const void* seg_len,

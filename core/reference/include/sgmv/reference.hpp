@@ -25,6 +25,10 @@ std::uint32_t shrink(const TensorView& x, const TensorView& A, const TensorView&
                      const SegmentBatch& batch, float scale, std::vector<double>& result);
 std::uint32_t shrink(const TensorView& x, const TensorView& A, const TensorView& y,
                      const TokenBatch& batch, float scale, std::vector<double>& result);
+std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
+                     const SegmentBatch& batch, bool add, std::vector<double>& result);
+std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
+                     const TokenBatch& batch, bool add, std::vector<double>& result);
 std::uint32_t expand_slice(const TensorView& u, const TensorView& B, const TensorView& out,
                            const SegmentBatch& batch, std::int64_t offset, bool add,
                            std::vector<double>& result);
