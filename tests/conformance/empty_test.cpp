@@ -97,6 +97,9 @@ TEST_P(Empty, IsASuccessfulNoOp) {
           : reference::shrink(s0.u, s0.B, h.out, h.tokens, 1.0f, result);
       break;
     case Op::expand:
+      seg ? reference::expand(s0.u, s0.B, h.out, h.segments, h.add, result)
+          : reference::expand(s0.u, s0.B, h.out, h.tokens, h.add, result);
+      break;
     case Op::expand_slice:
       seg ? reference::expand_slice(s0.u, s0.B, h.out, h.segments, s0.offset, h.add, result)
           : reference::expand_slice(s0.u, s0.B, h.out, h.tokens, s0.offset, h.add, result);

@@ -1,7 +1,8 @@
 // Every rank with every hidden size: ranks 1, 3, 8, 16, 64, 128, 256 against
 // hidden sizes 4096, odd 4097 and tensor-parallel splits (4096/2, 4096/8,
 // 11008/4), for shrink and expand; per-token form at the extremes; fused
-// QKV and gate-up slices at tensor-parallel widths. Outputs are f32 so a
+// QKV and gate-up slices at tensor-parallel widths; decode batches of many
+// single-token rows. Outputs are f32 so a
 // dropped tail element shows well above the tolerance.
 #include <gtest/gtest.h>
 
@@ -116,6 +117,37 @@ std::vector<NamedSpec> fused_cases() {
   return cases;
 }
 
+// Decode batches: one token per row, many rows, many adapters (PERFORMANCE.md's
+// decode workloads are 256 tokens over 32 adapters, H = 4096).
+std::vector<NamedSpec> decode_cases() {
+  std::vector<NamedSpec> cases;
+  for (std::int64_t T : {64, 255, 256, 257, 300, 1000}) {
+    const std::int64_t H = T == 256 ? 4096 : 512;
+    for (DType dt : {DType::f16, DType::bf16}) {
+      {
+        OpSpec s = basic_spec(Op::shrink, Form::tokens, dt, dt, dt, T, H, 16);
+        s.L = 32;
+        const std::string name =
+            "shrink_T" + std::to_string(T) + "_H" + std::to_string(H) + "_" + dtype_tag(dt);
+        s.seed = seed_of(name);
+        set_tokens(s, 0.1);
+        cases.push_back({name, s});
+      }
+      {
+        OpSpec s = basic_spec(Op::expand, Form::tokens, DType::f32, dt, dt, T, 16, H);
+        s.L = 32;
+        s.add = true;
+        const std::string name =
+            "expand_T" + std::to_string(T) + "_N" + std::to_string(H) + "_" + dtype_tag(dt);
+        s.seed = seed_of(name);
+        set_tokens(s, 0.1);
+        cases.push_back({name, s});
+      }
+    }
+  }
+  return cases;
+}
+
 class Shapes : public ::testing::TestWithParam<NamedSpec> {
  protected:
   void SetUp() override { SGMV_REQUIRE_DEVICE(); }
@@ -125,6 +157,7 @@ TEST_P(Shapes, MatchesReference) { run_and_check(GetParam().spec); }
 
 INSTANTIATE_TEST_SUITE_P(RankByHidden, Shapes, ::testing::ValuesIn(rank_hidden_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(PerToken, Shapes, ::testing::ValuesIn(token_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Decode, Shapes, ::testing::ValuesIn(decode_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Fused, Shapes, ::testing::ValuesIn(fused_cases()), case_name);
 
 }  // namespace

@@ -156,7 +156,7 @@ void run_and_check(const OpSpec& spec) {
   SGMV_SKIP_IF_UNSUPPORTED(c.launch(ctx));
   EXPECT_EQ(ctx.read_status(), want_status) << "device status word";
   const ::testing::AssertionResult result = c.check(expected);
-  EXPECT_TRUE(result);
+  EXPECT_TRUE(result) << "dispatch: " << c.dispatch();
   EXPECT_TRUE(c.check_inputs_unchanged());
   if (result && std::getenv("SGMV_TEST_VERBOSE") != nullptr) {
     std::cout << "[ CHECKED  ] " << result.message() << "\n";

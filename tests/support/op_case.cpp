@@ -7,6 +7,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sgmv/core/kernel_registry.hpp"
+#include "sgmv/core/launch_key.hpp"
+#include "sgmv/core/runtime.hpp"
+#include "sgmv/core/validate.hpp"
 #include "sgmv/reference.hpp"
 
 namespace sgmv::test {
@@ -171,12 +175,13 @@ std::vector<double> OpCase::reference(std::uint32_t* status) const {
                  : reference::shrink(s0.u, s0.B, a.out, a.tokens, a.scale, result);
       break;
     case Op::expand:
-    case Op::expand_slice: {
-      const std::int64_t offset = spec_.op == Op::expand ? 0 : s0.offset;
-      bits = seg ? reference::expand_slice(s0.u, s0.B, a.out, a.segments, offset, a.add, result)
-                 : reference::expand_slice(s0.u, s0.B, a.out, a.tokens, offset, a.add, result);
+      bits = seg ? reference::expand(s0.u, s0.B, a.out, a.segments, a.add, result)
+                 : reference::expand(s0.u, s0.B, a.out, a.tokens, a.add, result);
       break;
-    }
+    case Op::expand_slice:
+      bits = seg ? reference::expand_slice(s0.u, s0.B, a.out, a.segments, s0.offset, a.add, result)
+                 : reference::expand_slice(s0.u, s0.B, a.out, a.tokens, s0.offset, a.add, result);
+      break;
     case Op::expand_multi:
       bits = seg ? reference::expand_multi(a.slices.data(), a.num_slices, a.out, a.segments, a.add,
                                            result)
@@ -320,6 +325,27 @@ std::vector<std::uint8_t> OpCase::written_mask() const {
     if (!same(*meta[i])) return ::testing::AssertionFailure() << names[i] << " changed";
   }
   return ::testing::AssertionSuccess();
+}
+
+std::string OpCase::dispatch() const {
+  try {
+    const OpArgs a = device_args();
+    const bool seg = spec_.form == Form::segments;
+    const detail::BatchArgs batch =
+        seg ? detail::batch_args(a.segments) : detail::batch_args(a.tokens);
+    detail::Problem p;
+    if (spec_.op == Op::shrink) {
+      p = detail::make_shrink_problem(a.slices[0].u, a.slices[0].B, a.out, batch, a.scale);
+    } else {
+      p = detail::make_expand_problem(a.slices.data(), a.num_slices, a.out, batch, a.add);
+    }
+    const detail::KernelRegistry& registry = detail::Runtime::get().registry();
+    const detail::LaunchKey key = detail::make_launch_key(p, spec_.device, registry.tile_policy());
+    const detail::KernelVariant* v = registry.select(key);
+    return detail::describe(key) + " -> " + (v != nullptr ? v->name : "(no variant)");
+  } catch (const std::exception& e) {
+    return std::string("(no dispatch: ") + e.what() + ")";
+  }
 }
 
 void OpCase::reset_output() const {

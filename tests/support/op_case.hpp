@@ -125,6 +125,10 @@ class OpCase {
   /// Every input tensor (activations, weights, metadata) is bit for bit as uploaded.
   ::testing::AssertionResult check_inputs_unchanged() const;
 
+  /// The launch key of the call and the kernel variant the runtime's
+  /// registry selects for it, for failure messages ("" when validation fails).
+  std::string dispatch() const;
+
   /// Puts the output back to its initial state (host and device).
   void reset_output() const;
 
