@@ -21,9 +21,9 @@ __global__ void empty_kernel() {}
 // Busy-waits for `ns` nanoseconds of device time.
 __global__ void spin_kernel(unsigned long long ns) {
 #if defined(__HIP_PLATFORM_AMD__)
-  // wall_clock64 ticks at 100 MHz on the AMD GPUs sgmv targets.
-  const unsigned long long start = wall_clock64();
-  while ((wall_clock64() - start) * 10ull < ns) {
+  // The real-time counter ticks at 100 MHz on the AMD GPUs sgmv targets.
+  const unsigned long long start = __builtin_amdgcn_s_memrealtime();
+  while ((__builtin_amdgcn_s_memrealtime() - start) * 10ull < ns) {
   }
 #else
   unsigned long long start, now;
@@ -56,7 +56,7 @@ class EventClock final : public DeviceClock {
     device_name_ = prop.name;
   }
   ~EventClock() override {
-    for (gpuEvent_t e : events_) gpuEventDestroy(e);
+    for (gpuEvent_t e : events_) (void)gpuEventDestroy(e);
   }
   EventClock(const EventClock&) = delete;
   EventClock& operator=(const EventClock&) = delete;
