@@ -349,6 +349,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check_problem(problem);
   check_key(problem);
+  if (op == 1) {
+    try {
+      sgmv::detail::require_whole_width(problem);  // expand()'s extra rule
+    } catch (const sgmv::Error& e) {
+      if (e.code() != sgmv::ErrorCode::invalid_argument) fail("require_whole_width threw oddly");
+    }
+  }
 
   // Run it when every buffer is real and the call is cheap enough.
   bool runnable = true;
