@@ -121,76 +121,75 @@ __device__ inline float element(const uint4& raw, int e) {
   }
 }
 
-/// Loads `count` (<= C) consecutive output elements starting at element
-/// `off` of `base` (run-time dtype), zero beyond count. A whole, 16-byte
-/// aligned chunk is read with 16-byte loads.
+/// Loads `count` (<= C, C a multiple of 8) consecutive output elements at
+/// element `off` of `base` (run-time dtype), zero beyond count: 16-byte loads
+/// when the whole chunk is in range and aligned.
 template <int C, class Index>
 __device__ inline void load_out_chunk(const void* base, DType t, Index off, int count,
                                       float (&v)[C]) {
+  static_assert(C % 8 == 0, "C");
   const int size = t == DType::f32 ? 4 : 2;
   const auto addr = reinterpret_cast<std::uintptr_t>(base) +
                     static_cast<std::uintptr_t>(off) * static_cast<std::uintptr_t>(size);
-  if constexpr (C % 8 == 0) {
-    if (count == C && (addr & 15u) == 0) {
+  if (count == C && (addr & 15u) == 0) {
 #pragma unroll
-      for (int j = 0; j < C; j += 8) {
-        if (t == DType::f32) {
-          float a[4], b[4];
-          load_vec<F32>(reinterpret_cast<const float*>(addr) + j, a);
-          load_vec<F32>(reinterpret_cast<const float*>(addr) + j + 4, b);
+    for (int j = 0; j < C; j += 8) {
+      if (t == DType::f32) {
+        float a[4], b[4];
+        load_vec<F32>(reinterpret_cast<const float*>(addr) + j, a);
+        load_vec<F32>(reinterpret_cast<const float*>(addr) + j + 4, b);
 #pragma unroll
-          for (int q = 0; q < 4; ++q) v[j + q] = a[q], v[j + 4 + q] = b[q];
+        for (int q = 0; q < 4; ++q) v[j + q] = a[q], v[j + 4 + q] = b[q];
+      } else {
+        float a[8];
+        const auto* p = reinterpret_cast<const std::uint16_t*>(addr) + j;
+        if (t == DType::f16) {
+          load_vec<F16>(p, a);
         } else {
-          float a[8];
-          const auto* p = reinterpret_cast<const std::uint16_t*>(addr) + j;
-          if (t == DType::f16) {
-            load_vec<F16>(p, a);
-          } else {
-            load_vec<BF16>(p, a);
-          }
-#pragma unroll
-          for (int q = 0; q < 8; ++q) v[j + q] = a[q];
+          load_vec<BF16>(p, a);
         }
+#pragma unroll
+        for (int q = 0; q < 8; ++q) v[j + q] = a[q];
       }
-      return;
     }
+    return;
   }
 #pragma unroll
   for (int j = 0; j < C; ++j) v[j] = j < count ? load_dyn(base, t, off + j) : 0.0f;
 }
 
-/// Stores `count` (<= C) consecutive outputs at element `off` of `base`. When
-/// the whole chunk is in range and 16-byte aligned it goes out as 16-byte
-/// stores; otherwise one element at a time.
+/// Rounds once and stores `count` (<= C, C a multiple of 8) consecutive
+/// outputs at element `off` of `base`: 16-byte stores when the whole chunk is
+/// in range and aligned, else one element at a time.
 template <int C, class Index>
 __device__ inline void store_out_chunk(void* base, DType t, Index off, int count,
                                        const float (&v)[C]) {
+  static_assert(C % 8 == 0, "C");
   const int size = t == DType::f32 ? 4 : 2;
   const auto addr = reinterpret_cast<std::uintptr_t>(base) +
                     static_cast<std::uintptr_t>(off) * static_cast<std::uintptr_t>(size);
-  if constexpr (C % 8 == 0) {
-    if (count == C && (addr & 15u) == 0) {
-      if (t == DType::f32) {
+  if (count == C && (addr & 15u) == 0) {
+    if (t == DType::f32) {
 #pragma unroll
-        for (int j = 0; j < C; j += 4) {
-          reinterpret_cast<float4*>(addr)[j / 4] = make_float4(v[j], v[j + 1], v[j + 2], v[j + 3]);
-        }
-      } else {
-#pragma unroll
-        for (int j = 0; j < C; j += 8) {
-          std::uint32_t w[4];
-#pragma unroll
-          for (int q = 0; q < 4; ++q) {
-            const float a = v[j + 2 * q], b = v[j + 2 * q + 1];
-            const std::uint32_t lo = t == DType::f16 ? float_to_f16(a) : float_to_bf16_bits(a);
-            const std::uint32_t hi = t == DType::f16 ? float_to_f16(b) : float_to_bf16_bits(b);
-            w[q] = lo | (hi << 16);
-          }
-          reinterpret_cast<uint4*>(addr)[j / 8] = make_uint4(w[0], w[1], w[2], w[3]);
-        }
+      for (int j = 0; j < C; j += 4) {
+        reinterpret_cast<float4*>(addr)[j / 4] = make_float4(v[j], v[j + 1], v[j + 2], v[j + 3]);
       }
-      return;
+    } else if (t == DType::bf16) {
+#pragma unroll
+      for (int j = 0; j < C; j += 8) {
+        reinterpret_cast<uint4*>(addr)[j / 8] =
+            make_uint4(pack_bf16x2(v[j], v[j + 1]), pack_bf16x2(v[j + 2], v[j + 3]),
+                       pack_bf16x2(v[j + 4], v[j + 5]), pack_bf16x2(v[j + 6], v[j + 7]));
+      }
+    } else {
+#pragma unroll
+      for (int j = 0; j < C; j += 8) {
+        reinterpret_cast<uint4*>(addr)[j / 8] =
+            make_uint4(pack_f16x2(v[j], v[j + 1]), pack_f16x2(v[j + 2], v[j + 3]),
+                       pack_f16x2(v[j + 4], v[j + 5]), pack_f16x2(v[j + 6], v[j + 7]));
+      }
     }
+    return;
   }
 #pragma unroll
   for (int j = 0; j < C; ++j) {

@@ -173,13 +173,17 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 
 /// Walks the grid (with grid-stride loops, for grids clamped to the
 /// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
-template <int BM, int BN, class Body>
+/// With clusters of CS blocks along x (sm_90), the CS blocks of a cluster get
+/// the same tiles (they split the reduction) and only the first reports faults.
+template <int BM, int BN, int CS = 1, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
   const std::int64_t units = row_units(p, BM);
   const std::int64_t chunks = column_chunks(p, BN);
+  const std::int64_t first_unit = blockIdx.x / CS, unit_step = gridDim.x / CS;
+  const bool first_of_cluster = blockIdx.x % CS == 0;
   for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {
-    for (std::int64_t unit = blockIdx.x; unit < units; unit += gridDim.x) {
-      for_each_row_tile<BM>(p, unit, chunk == 0, scratch,
+    for (std::int64_t unit = first_unit; unit < units; unit += unit_step) {
+      for_each_row_tile<BM>(p, unit, chunk == 0 && first_of_cluster, scratch,
                             [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
     }
   }

@@ -60,6 +60,28 @@ __device__ inline uint2 load8(const typename T::storage* row, std::int64_t k) {
   return *reinterpret_cast<const uint2*>(row + k);
 }
 
+/// 16 bytes at element k of a row, for the last (partial) k chunk: whole
+/// when k + 8 <= K, element by element below K, zero beyond.
+template <class T>
+__device__ inline uint4 load16_guarded(const typename T::storage* row, std::int64_t k,
+                                       std::int64_t K) {
+  if (row == nullptr || k >= K) return make_uint4(0u, 0u, 0u, 0u);
+  if (k + 8 <= K) return *reinterpret_cast<const uint4*>(row + k);
+  std::uint32_t e[8] = {};
+#pragma unroll
+  for (int i = 0; i < 8; ++i) {
+    if (k + i < K) e[i] = row[k + i];
+  }
+  return make_uint4(e[0] | (e[1] << 16), e[2] | (e[3] << 16), e[4] | (e[5] << 16),
+                    e[6] | (e[7] << 16));
+}
+
+template <class T>
+__device__ inline uint4 load_chunk(const typename T::storage* row, std::int64_t k, std::int64_t K,
+                                   bool partial) {
+  return partial ? load16_guarded<T>(row, k, K) : load16<T>(row, k);
+}
+
 /// The last K % 16 elements: 4 elements at k .. k+3, each only if < K.
 template <class T>
 __device__ inline uint2 load8_guarded(const typename T::storage* row, std::int64_t k,

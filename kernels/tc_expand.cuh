@@ -1,6 +1,9 @@
 // Tensor-core expand (CUDA sm_80+, fp16/bf16 in and weights, fp32 accumulate):
-// a block computes up to 64 rows x 256 output columns; each warp owns 32
-// columns and walks the rows 16 at a time, K = R in 32-wide chunks.
+// a block computes up to BM rows x 256 output columns; each warp owns 32
+// columns. K = R is short, so a warp loads its whole B slice (32 columns x
+// up to 32 * KC of K) and the u rows of every m16 tile of the block at once,
+// in registers: one round of load latency per tile, then only mma and stores.
+// Larger R loops over K in steps of 32 * KC.
 //
 // Output columns are permuted inside each warp's 32 so that lane (g, c) ends
 // up holding 8 consecutive columns of its rows: B fragment column ν of n-tile
@@ -17,17 +20,20 @@
 
 namespace sgmv::gpu {
 
-inline constexpr int kTcExpandRows = 64;
 inline constexpr int kTcExpandCols = (kBlockThreads / 32) * 32;
 
-template <class T>
-__global__ void __launch_bounds__(kBlockThreads) tc_expand_kernel(const Problem p) {
+/// ADD: out += product (Problem::add); a template parameter so that the
+/// registers holding the old values exist only in the kernels that read them.
+template <class T, int BM, int KC, bool ADD>
+__global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
+    tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
+  constexpr int MT = BM / 16;
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 
-  for_each_tile<kTcExpandRows, kTcExpandCols>(
+  for_each_tile<BM, kTcExpandCols>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
         const SliceArgs& sl = p.slice[cc.slice];
@@ -41,60 +47,108 @@ __global__ void __launch_bounds__(kBlockThreads) tc_expand_kernel(const Problem 
                           ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
                           : nullptr;
         }
-        const std::int64_t K = p.K, full = K / 32;
+        const S* u_rows[MT][2];
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int i = mt * 16 + h * 8 + g;
+            u_rows[mt][h] = i < tile.count
+                                ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
+                                : nullptr;
+          }
+        }
+        const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
+
+        const std::int64_t K = p.K;
         const std::int64_t col0 = wn0 + 8 * c;  // this lane's 8 output columns
         const std::int64_t left = cc.n_end - col0;
         const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
 
-        for (int m0 = 0; m0 < tile.count; m0 += 16) {
-          const S* u_rows[2];
+        // Rows i of the tile get out[row, col0 .. col0 + 7] = (old) + scale * acc.
+        auto store_tile = [&](int mt, const float(&acc)[4][4]) {
+          if (cols == 0) return;
+          float old[2][8] = {};
+          if constexpr (ADD) {
+        // Both rows' old values before either store (stores could alias them,
+        // so the compiler would not hoist these loads itself).
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int i = m0 + h * 8 + g;
-            u_rows[h] = i < tile.count
-                            ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
-                            : nullptr;
-          }
-          float acc[4][4] = {};
-#pragma unroll 2
-          for (std::int64_t kc = 0; kc < full; ++kc) {
-            const std::int64_t k = kc * 32 + 8 * c;
-            const uint4 a_lo = load16<T>(u_rows[0], k), a_hi = load16<T>(u_rows[1], k);
-            uint4 b[4];
-#pragma unroll
-            for (int j = 0; j < 4; ++j) b[j] = load16<T>(w_rows[j], k);
-#pragma unroll
-            for (int j = 0; j < 4; ++j) mma_chunk32<T>(acc[j], a_lo, a_hi, b[j]);
-          }
-          std::int64_t k = full * 32;
-          if (K - k >= 16) {
-            const uint2 a_lo = load8<T>(u_rows[0], k + 4 * c),
-                        a_hi = load8<T>(u_rows[1], k + 4 * c);
-#pragma unroll
-            for (int j = 0; j < 4; ++j)
-              mma_chunk16<T>(acc[j], a_lo, a_hi, load8<T>(w_rows[j], k + 4 * c));
-            k += 16;
-          }
-          if (k < K) {
-            const uint2 a_lo = load8_guarded<T>(u_rows[0], k + 4 * c, K);
-            const uint2 a_hi = load8_guarded<T>(u_rows[1], k + 4 * c, K);
-#pragma unroll
-            for (int j = 0; j < 4; ++j) {
-              mma_chunk16<T>(acc[j], a_lo, a_hi, load8_guarded<T>(w_rows[j], k + 4 * c, K));
+            for (int h = 0; h < 2; ++h) {
+              const int i = mt * 16 + h * 8 + g;
+              if (i < tile.count) {
+                load_out_chunk<8>(p.out, p.out_dtype,
+                                  tile.row(i) * p.out_row_stride + sl.out_col + col0, cols, old[h]);
+              }
             }
           }
-          if (cols == 0) continue;
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int i = m0 + h * 8 + g;
+            const int i = mt * 16 + h * 8 + g;
             if (i >= tile.count) continue;
-            const std::int64_t off = tile.row(i) * p.out_row_stride + sl.out_col + col0;
-            float old[8] = {};
-            if (p.add) load_out_chunk<8>(p.out, p.out_dtype, off, cols, old);
             float v[8];
 #pragma unroll
-            for (int m = 0; m < 8; ++m) v[m] = old[m] + p.scale * acc[m / 2][(m & 1) + 2 * h];
-            store_out_chunk<8>(p.out, p.out_dtype, off, cols, v);
+            for (int m = 0; m < 8; ++m) v[m] = old[h][m] + p.scale * acc[m / 2][(m & 1) + 2 * h];
+            store_out_chunk<8>(p.out, p.out_dtype,
+                               tile.row(i) * p.out_row_stride + sl.out_col + col0, cols, v);
+          }
+        };
+        auto load_a = [&](int mt, std::int64_t k0, uint4(&a)[2][KC]) {
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+#pragma unroll
+            for (int kc = 0; kc < KC; ++kc) {
+              a[h][kc] = load16_guarded<T>(u_rows[mt][h], k0 + kc * 32 + 8 * c, K);
+            }
+          }
+        };
+        auto load_b = [&](std::int64_t k0, uint4(&b)[KC][4]) {
+#pragma unroll
+          for (int kc = 0; kc < KC; ++kc) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j)
+              b[kc][j] = load16_guarded<T>(w_rows[j], k0 + kc * 32 + 8 * c, K);
+          }
+        };
+        auto mma_all = [&](float(&acc)[4][4], const uint4(&a)[2][KC], const uint4(&b)[KC][4]) {
+#pragma unroll
+          for (int kc = 0; kc < KC; ++kc) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j) mma_chunk32<T>(acc[j], a[0][kc], a[1][kc], b[kc][j]);
+          }
+        };
+
+        if (K <= 32 * KC) {
+          // The usual case: B and each m-tile's u fit in registers; the next
+          // m-tile's u is loaded while this one is multiplied and stored.
+          uint4 b[KC][4], a_next[2][KC];
+          load_b(0, b);
+          load_a(0, 0, a_next);
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+            if (mt >= live_mt) break;
+            uint4 a[2][KC];
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+#pragma unroll
+              for (int kc = 0; kc < KC; ++kc) a[h][kc] = a_next[h][kc];
+            }
+            if (mt + 1 < MT && mt + 1 < live_mt) load_a(mt + 1, 0, a_next);
+            float acc[4][4] = {};
+            mma_all(acc, a, b);
+            store_tile(mt, acc);
+          }
+        } else {
+          // R > 32 * KC (not what the tile policy picks this variant for, but
+          // served all the same): K in steps, B reloaded per m-tile (from L1).
+          for (int mt = 0; mt < live_mt; ++mt) {
+            float acc[4][4] = {};
+            for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
+              uint4 a[2][KC], b[KC][4];
+              load_b(k0, b);
+              load_a(mt, k0, a);
+              mma_all(acc, a, b);
+            }
+            store_tile(mt, acc);
           }
         }
       });

@@ -27,6 +27,8 @@
 /// Runtime API spelling: SGMV_GPU_API(Malloc) is hipMalloc.
 #define SGMV_GPU_API(name) hip##name
 
+#include "sgmv/half.hpp"
+
 namespace sgmv::gpu {
 // Wavefront width of the device pass: 32 on RDNA (gfx10-12, their default
 // mode), 64 on CDNA and older GCN. Taken from the target's family macro:
@@ -45,6 +47,7 @@ __device__ inline float shfl_xor(float v, int lane_mask) {
 
 #else
 // ------------------------------------------------------------ CUDA (NVIDIA)
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
@@ -59,6 +62,16 @@ namespace sgmv::gpu {
 inline constexpr int kWarpSize = 32;
 __device__ inline float shfl_xor(float v, int lane_mask) {
   return __shfl_xor_sync(0xffffffffu, v, lane_mask);
+}
+/// Two floats rounded (to nearest even) to bf16 / fp16 and packed, low first:
+/// one conversion instruction on sm_80+.
+__device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {
+  const __nv_bfloat162 v = __floats2bfloat162_rn(lo, hi);
+  return *reinterpret_cast<const std::uint32_t*>(&v);
+}
+__device__ inline std::uint32_t pack_f16x2(float lo, float hi) {
+  const __half2 v = __floats2half2_rn(lo, hi);
+  return *reinterpret_cast<const std::uint32_t*>(&v);
 }
 }  // namespace sgmv::gpu
 #endif

@@ -14,17 +14,18 @@ namespace sgmv::gpu {
 
 using KernelFn = void (*)(Problem);
 
-/// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh);
+/// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh),
+/// CS blocks per row unit for kernels built with __cluster_dims__(CS, 1, 1);
 /// false when there is nothing to launch.
-template <KernelFn kKernel, int BM, int BN>
+template <KernelFn kKernel, int BM, int BN, int CS = 1>
 bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
   if (units <= 0 || chunks <= 0) return false;
   // Kernels walk larger grids with grid-stride loops.
-  constexpr std::int64_t kMaxX = 0x7fffffff, kMaxY = 65535;
+  constexpr std::int64_t kMaxUnits = 0x7fffffff / CS, kMaxY = 65535;
   raw->func = reinterpret_cast<const void*>(kKernel);
-  raw->grid[0] = static_cast<unsigned>(units < kMaxX ? units : kMaxX);
+  raw->grid[0] = static_cast<unsigned>((units < kMaxUnits ? units : kMaxUnits) * CS);
   raw->grid[1] = static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY);
   raw->grid[2] = 1;
   raw->block[0] = kBlockThreads;
@@ -34,10 +35,10 @@ bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detai
   return true;
 }
 
-template <KernelFn kKernel, int BM, int BN>
+template <KernelFn kKernel, int BM, int BN, int CS = 1>
 void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
   detail::RawLaunch raw;
-  if (!describe_launch<kKernel, BM, BN>(p, tile, &raw)) return;
+  if (!describe_launch<kKernel, BM, BN, CS>(p, tile, &raw)) return;
   DeviceGuard guard(env.device);
   void* args[] = {const_cast<Problem*>(&p)};
   check(SGMV_GPU_API(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
@@ -47,13 +48,13 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
 }
 
 /// A KernelVariant for kernel kKernel with a BM x BN block tile.
-template <KernelFn kKernel, int BM, int BN>
+template <KernelFn kKernel, int BM, int BN, int CS = 1>
 detail::KernelVariant make_variant(const char* name, detail::OpKind op) {
   detail::KernelVariant v;
   v.name = name;
   v.op = op;
-  v.launch = &launch<kKernel, BM, BN>;
-  v.describe = &describe_launch<kKernel, BM, BN>;
+  v.launch = &launch<kKernel, BM, BN, CS>;
+  v.describe = &describe_launch<kKernel, BM, BN, CS>;
   return v;
 }
 

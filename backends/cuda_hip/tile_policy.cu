@@ -1,6 +1,12 @@
 // The tile policy: which kernel family and block tile serve a call. Pure and
 // cheap (it runs on every call, cache hit or not): a few comparisons on
-// host-known sizes.
+// host-known sizes, plus one cached query per device of whether it has
+// thread-block clusters.
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+
 #include "backends/cuda_hip/tiles.hpp"
 #include "kernels/vendor.cuh"
 
@@ -13,6 +19,8 @@ using detail::OpKind;
 using detail::Problem;
 using detail::TileConfig;
 
+std::atomic<bool> g_cluster_variants{false};
+
 #if defined(SGMV_CUDA_FAST_PATHS)
 /// Tensor cores take fp16/bf16 in and weights of the same dtype, 16-byte aligned.
 bool tensor_core_call(const LaunchKey& key) {
@@ -21,22 +29,81 @@ bool tensor_core_call(const LaunchKey& key) {
   return half_types && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
-/// Shrink: BN covers the rank (up to 64 per block). Long segments take 32-row
-/// tiles (A is re-read per tile, so taller tiles read it less); decode-sized
-/// work takes 16-row tiles and narrow column chunks, for more blocks.
-TileConfig tc_shrink_tile_for(const Problem& p) {
+/// Whether `device` runs the cluster variants (compute capability >= 9.0),
+/// asked once per device. Never throws: an unanswerable device gets "no".
+bool clusters_on(int device) {
+  constexpr int kDevices = 64;
+  static std::array<std::atomic<signed char>, kDevices> known{};  // 0 unknown, 1 no, 2 yes
+  if (!g_cluster_variants.load(std::memory_order_relaxed) || device < 0 || device >= kDevices) {
+    return false;
+  }
+  signed char state = known[static_cast<std::size_t>(device)].load(std::memory_order_relaxed);
+  if (state == 0) {
+    int major = 0;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
+      (void)cudaGetLastError();
+      major = 0;
+    }
+    state = major >= 9 ? 2 : 1;
+    known[static_cast<std::size_t>(device)].store(state, std::memory_order_relaxed);
+  }
+  return state == 2;
+}
+
+/// SGMV_CUDA_SHRINK_TILE="BM,BN,MW,CS" forces the tensor-core shrink tile
+/// (read once; for benchmarking tiles against each other). A tile that no
+/// variant implements falls back to the generic kernel.
+struct TileOverride {
+  bool set = false;
+  TileConfig tile;
+};
+TileOverride read_override() {
+  TileOverride o;
+  const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
+  int bm = 0, bn = 0, mw = 0, cs = 0;
+  if (text != nullptr && std::sscanf(text, "%d,%d,%d,%d", &bm, &bn, &mw, &cs) == 4 && bm > 0 &&
+      bn > 0 && mw > 0 && cs > 0) {
+    o.set = true;
+    o.tile = tc_shrink_tile(bm, bn, mw, cs);
+  }
+  return o;
+}
+
+/// Shrink. Decode-sized work (one or a few rows per adapter) is short of
+/// blocks and of bytes in flight: 16-row tiles, narrow column chunks, and on
+/// sm_90 K split over a cluster of 8. Prefill: taller tiles read A fewer
+/// times; with clusters, 128-row tiles (warps along the rows) split K over 4.
+TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
+  static const TileOverride forced = read_override();
+  if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
+  const bool clusters = clusters_on(key.device);
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) return tc_shrink_tile(16, n <= 8 ? 8 : 16);
-  return tc_shrink_tile(32, n <= 16 ? 16 : (n <= 32 ? 32 : 64));
+  if (short_rows) {
+    if (clusters) return tc_shrink_tile(16, n <= 16 ? 16 : 32, 1, 8);
+    return tc_shrink_tile(16, n <= 8 ? 8 : 16, 1, 1);
+  }
+  if (clusters && n > 32) return tc_shrink_tile(128, 64, 8, 4);
+  return tc_shrink_tile(32, n <= 16 ? 16 : (n <= 32 ? 32 : 64), 1, 1);
+}
+
+/// Expand: the whole of K (= R) in registers when R <= 64, else 128 at a time.
+TileConfig tc_expand_tile_for(const Problem& p) {
+  if (p.K <= 32) return tc_expand_tile(64, 1);
+  if (p.K <= 64) return tc_expand_tile(64, 2);
+  return tc_expand_tile(32, 4);
 }
 #endif
 
 }  // namespace
 
+void note_cluster_variants() { g_cluster_variants.store(true, std::memory_order_relaxed); }
+
 TileConfig choose_tile(const Problem& p, const LaunchKey& key) {
 #if defined(SGMV_CUDA_FAST_PATHS)
-  if (tensor_core_call(key)) return p.op == OpKind::shrink ? tc_shrink_tile_for(p) : kTcExpandTile;
+  if (tensor_core_call(key)) {
+    return p.op == OpKind::shrink ? tc_shrink_tile_for(p, key) : tc_expand_tile_for(p);
+  }
 #endif
   (void)key;
   return p.op == OpKind::shrink ? kSimtShrinkTile : kSimtExpandTile;

@@ -7,15 +7,15 @@
 
 namespace sgmv::gpu {
 
-/// A tile value: rows x columns per block, k step, warps (of 32 lanes' worth:
-/// every block has 256 threads), pipeline stages.
-constexpr detail::TileConfig tile(int m, int n, int k) {
+/// A tile value: rows x columns per block, a k value, warps (every block has
+/// 256 threads: 8 warps of 32 lanes' worth), pipeline stages / cluster size.
+constexpr detail::TileConfig tile(int m, int n, int k, int stages = 1) {
   detail::TileConfig t;
   t.block_m = static_cast<std::uint16_t>(m);
   t.block_n = static_cast<std::uint16_t>(n);
   t.block_k = static_cast<std::uint16_t>(k);
   t.warps = 8;
-  t.stages = 1;
+  t.stages = static_cast<std::uint8_t>(stages);
   return t;
 }
 
@@ -25,12 +25,25 @@ inline constexpr int kSimtExpandBM = 16, kSimtExpandBN = 2048;
 inline constexpr detail::TileConfig kSimtShrinkTile = tile(kSimtShrinkBM, kSimtShrinkBN, 1);
 inline constexpr detail::TileConfig kSimtExpandTile = tile(kSimtExpandBM, kSimtExpandBN, 1);
 
-// Tensor-core kernels (tc_shrink.cuh, tc_expand.cuh); block_k 32.
-inline constexpr int kTcExpandBM = 64, kTcExpandBN = 256;
-inline constexpr detail::TileConfig kTcExpandTile = tile(kTcExpandBM, kTcExpandBN, 32);
-constexpr detail::TileConfig tc_shrink_tile(int bm, int bn) { return tile(bm, bn, 32); }
+/// Tensor-core shrink (tc_shrink.cuh): BM x BN per block, MW warp groups
+/// along the rows (block_k holds the rows per warp, BM / MW), clusters of CS
+/// blocks splitting K (stages holds CS; CS > 1 needs sm_90).
+constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
+  return tile(bm, bn, bm / mw, cs);
+}
+/// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
+/// held in registers 32 * KC at a time (block_k).
+inline constexpr int kTcExpandBN = 256;
+constexpr detail::TileConfig tc_expand_tile(int bm, int kc) {
+  return tile(bm, kTcExpandBN, 32 * kc);
+}
 
 /// The tile policy of this backend (tile_policy.cu).
 detail::TileConfig choose_tile(const detail::Problem& p, const detail::LaunchKey& key);
+
+/// Set by the registration of the cluster (sm_90) shrink variants, when the
+/// build has them; the policy uses them only on devices of compute
+/// capability 9.0 or newer.
+void note_cluster_variants();
 
 }  // namespace sgmv::gpu

@@ -14,6 +14,8 @@ void register_simt_expand(detail::KernelRegistry& registry);
 void register_tc_shrink_f16(detail::KernelRegistry& registry);
 void register_tc_shrink_bf16(detail::KernelRegistry& registry);
 void register_tc_expand(detail::KernelRegistry& registry);
+/// Cluster (sm_90) shrink variants: empty unless the build targets sm_90.
+void register_tc_shrink_cluster(detail::KernelRegistry& registry);
 
 /// Priorities: among variants that match a key, the most specialised wins.
 inline constexpr int kPriorityGeneric = 0;  // any dtypes, any alignment (+1 for i32)

@@ -38,9 +38,10 @@ Segments random_batch(std::mt19937_64& rng, bool faults) {
 /// Copies new metadata values into the device arrays the graph reads (the
 /// same length: the graph's launch grid does not change).
 void overwrite(const TensorView& device, DType dtype, const std::vector<std::int64_t>& values) {
-  Tensor fresh = Tensor::indices(dtype, values);
-  ASSERT_EQ(fresh.storage_bytes(), static_cast<std::size_t>(device.shape[0]) * size_of(dtype));
-  copy_to_device(device.data, fresh.host().data(), fresh.storage_bytes());
+  ASSERT_EQ(static_cast<std::int64_t>(values.size()), device.shape[0]);
+  const Tensor fresh = Tensor::indices(dtype, values);  // host bytes in dtype (plus guards)
+  copy_to_device(device.data, fresh.host().data(),
+                 static_cast<std::size_t>(device.shape[0]) * size_of(dtype));
 }
 
 /// Pads or trims a segment batch to exactly `count` segments (extra ones empty).
