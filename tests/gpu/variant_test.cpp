@@ -221,7 +221,9 @@ TEST(TilePolicy, ServingCallsTakeFastVariants) {
     const std::string name = v->name;
     EXPECT_EQ(name.rfind(want.prefix, 0), 0u)
         << name_of(want.op) << "/" << name_of(want.form) << " took " << name;
-    if (cuda) EXPECT_NE(name.find("bf16"), std::string::npos) << name;
+    if (cuda) {
+      EXPECT_NE(name.find("bf16"), std::string::npos) << name;
+    }
   }
 }
 
