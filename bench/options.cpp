@@ -64,7 +64,7 @@ std::string usage() {
        "  --slices N1,N2,...    widths of expand_multi's slices           [H,H/4,H/4]\n"
        "  --decode              per-token form, a random adapter per token\n"
        "  --add                 expand accumulates into its output\n"
-       "  --seed N              operand and adapter seed                  [1]\n"
+       "  --seed N              operand and adapter seed (every workload) [1]\n"
        "\n"
        "Measurement:\n"
        "  --iters N             timed calls per case (default: a time budget)\n"
@@ -88,6 +88,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
   std::vector<std::string> names;
   std::vector<Op> op_filter;
   bool add = false, decode = false, out_dtype_set = false;
+  std::uint64_t seed = custom.seed;
 
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -173,7 +174,7 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       add = true;
     } else if (arg == "--seed") {
       if (!int_flag(0, &n)) return false;
-      custom.seed = static_cast<std::uint64_t>(n);
+      seed = static_cast<std::uint64_t>(n);
     } else if (arg == "--iters") {
       if (!int_flag(1, &n)) return false;
       o->iters = static_cast<int>(n);
@@ -238,7 +239,10 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       w.ops = kept;
     }
   }
-  for (WorkloadSpec& w : o->workloads) w.add = w.add || add;
+  for (WorkloadSpec& w : o->workloads) {
+    w.add = w.add || add;
+    w.seed = seed;
+  }
   if (o->workloads.empty() && !o->list && !o->help) {
     *error = "nothing to run: name a workload, --all, or give a custom shape (try --help)";
     return false;

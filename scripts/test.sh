@@ -11,8 +11,9 @@ cd "$(dirname "$0")/.."
 source scripts/lib/stages.sh
 
 preset=${SGMV_TEST_PRESET:-kokkos}
-# Two cores are the norm here; CMake's build step honours this.
+# Two cores are the norm here; CMake's build step and ctest honour these.
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
+export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-2}
 
 stage deps bash scripts/install-deps.sh
 stage "workflow:$preset" cmake --workflow --preset "$preset"
