@@ -82,48 +82,50 @@ TEST_P(GraphReplay, FollowsMetadataChangedBetweenReplays) {
 
       GpuStream stream = nullptr;
       SGMV_GPU_OK(SGMV_TEST_GPU(StreamCreate)(&stream));
-      Context ctx(0, stream);
-      first.launch(ctx);  // the cache miss happens outside the capture
-      ctx.synchronize();
+      {  // the Context goes before its stream: its destructor synchronises the stream
+        Context ctx(0, stream);
+        first.launch(ctx);  // the cache miss happens outside the capture
+        ctx.synchronize();
 
-      GpuGraph graph = nullptr;
-      GpuGraphExec exec = nullptr;
-      SGMV_GPU_OK(
-          SGMV_TEST_GPU(StreamBeginCapture)(stream, SGMV_TEST_GPU(StreamCaptureModeThreadLocal)));
-      first.launch(ctx);
-      SGMV_GPU_OK(SGMV_TEST_GPU(StreamEndCapture)(stream, &graph));
-      SGMV_GPU_OK(instantiate_graph(&exec, graph));
+        GpuGraph graph = nullptr;
+        GpuGraphExec exec = nullptr;
+        SGMV_GPU_OK(
+            SGMV_TEST_GPU(StreamBeginCapture)(stream, SGMV_TEST_GPU(StreamCaptureModeThreadLocal)));
+        first.launch(ctx);
+        SGMV_GPU_OK(SGMV_TEST_GPU(StreamEndCapture)(stream, &graph));
+        SGMV_GPU_OK(instantiate_graph(&exec, graph));
 
-      const OpArgs device = first.device_args();
-      for (int round = 0; round < 4; ++round) {
-        const bool faults = round == 2;
-        // The same inputs (same seed), new metadata: its reference is the expectation.
-        OpSpec next = spec;
-        if (form == Form::segments) {
-          next.segments = resized(random_batch(rng, faults), kSegments);
-          overwrite(device.segments.seg_start, spec.meta, next.segments.start);
-          overwrite(device.segments.seg_len, spec.meta, next.segments.len);
-          overwrite(device.segments.lora_id, spec.meta, next.segments.lora);
-        } else {
-          next.token_lora = random_token_lora(kT, kL, rng, 0.2);
-          if (faults) next.token_lora[5] = -7;
-          overwrite(device.tokens.token_lora, spec.meta, next.token_lora);
+        const OpArgs device = first.device_args();
+        for (int round = 0; round < 4; ++round) {
+          const bool faults = round == 2;
+          // The same inputs (same seed), new metadata: its reference is the expectation.
+          OpSpec next = spec;
+          if (form == Form::segments) {
+            next.segments = resized(random_batch(rng, faults), kSegments);
+            overwrite(device.segments.seg_start, spec.meta, next.segments.start);
+            overwrite(device.segments.seg_len, spec.meta, next.segments.len);
+            overwrite(device.segments.lora_id, spec.meta, next.segments.lora);
+          } else {
+            next.token_lora = random_token_lora(kT, kL, rng, 0.2);
+            if (faults) next.token_lora[5] = -7;
+            overwrite(device.tokens.token_lora, spec.meta, next.token_lora);
+          }
+          const OpCase expected_case(next);
+          std::uint32_t want_status = 0;
+          const std::vector<double> expected = expected_case.reference(&want_status);
+          // The expectation starts from the new case's initial output (add reads it).
+          copy_to_device(first.out().device_view().data, expected_case.out().host().data(),
+                         expected_case.out().storage_bytes());
+          ctx.clear_status();
+          SGMV_GPU_OK(SGMV_TEST_GPU(GraphLaunch)(exec, stream));
+          EXPECT_EQ(ctx.read_status(), want_status) << "round " << round;
+          EXPECT_TRUE(expected_case.check_bytes(first.out().download(), expected))
+              << "round " << round;
         }
-        const OpCase expected_case(next);
-        std::uint32_t want_status = 0;
-        const std::vector<double> expected = expected_case.reference(&want_status);
-        // The expectation starts from the new case's initial output (add reads it).
-        copy_to_device(first.out().device_view().data, expected_case.out().host().data(),
-                       expected_case.out().storage_bytes());
-        ctx.clear_status();
-        SGMV_GPU_OK(SGMV_TEST_GPU(GraphLaunch)(exec, stream));
-        EXPECT_EQ(ctx.read_status(), want_status) << "round " << round;
-        EXPECT_TRUE(expected_case.check_bytes(first.out().download(), expected))
-            << "round " << round;
+        SGMV_GPU_OK(SGMV_TEST_GPU(GraphExecDestroy)(exec));
+        SGMV_GPU_OK(SGMV_TEST_GPU(GraphDestroy)(graph));
+        ctx.synchronize();
       }
-      SGMV_GPU_OK(SGMV_TEST_GPU(GraphExecDestroy)(exec));
-      SGMV_GPU_OK(SGMV_TEST_GPU(GraphDestroy)(graph));
-      ctx.synchronize();
       SGMV_GPU_OK(SGMV_TEST_GPU(StreamDestroy)(stream));
     }
   }
