@@ -69,6 +69,11 @@ void check_view(const std::string& name, const TensorView& v, int rank_a, int ra
   if (v.data == nullptr && span_of(name, v) > 0) {
     fail(name + ": null data pointer with non-zero extent (shape " + shape_of(v) + ")");
   }
+  if (reinterpret_cast<std::uintptr_t>(v.data) % size_of(v.dtype) != 0) {
+    fail(name + ": data pointer " + std::to_string(reinterpret_cast<std::uintptr_t>(v.data)) +
+         " is not aligned to its element size (" + std::to_string(size_of(v.dtype)) +
+         " bytes for " + name_of(v.dtype) + ")");
+  }
   span_of(name, v);
 }
 

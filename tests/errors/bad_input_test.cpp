@@ -300,6 +300,11 @@ std::vector<BadInput> bad_inputs() {
                  a.out = e.make(bf16, {5, 20});
                },
                {"out", "20", "24"}});
+  v.push_back({"x_pointer_not_element_aligned",
+               O::shrink,
+               Form::segments,
+               [](OpArgs& a, Extra&) { x(a).data = static_cast<char*>(x(a).data) + 1; },
+               {"x", "aligned"}});
   v.push_back({"expand_out_wider_than_N",
                O::expand,
                Form::segments,
