@@ -106,7 +106,7 @@ struct RowTile {
 /// Scratch in shared memory for gathering the tokens of one adapter.
 struct TokenList {
   std::int64_t rows[kScanChunk];
-  int count;
+  int warp_count[kBlockThreads / 32];  // matches per warp of the current pass
 };
 
 /// Calls body(tile, adapter) for each tile of at most BM rows of row unit
@@ -147,20 +147,33 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   const std::int64_t end = begin + range < p.T ? begin + range : p.T;
   const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
   const bool serve = l < p.L;
+  // An order-preserving compaction (ballot + prefix over warps): every block
+  // that scans the same range lists the same rows in the same order, which
+  // the blocks of a cluster rely on when they sum their partial tiles.
+  constexpr int kWarps = kBlockThreads / kWarpSize;
+  const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
+  const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
+  const std::uint64_t below = (std::uint64_t{1} << lane) - 1u;
   for (std::int64_t base = begin; base < end; base += kScanChunk) {
-    if (threadIdx.x == 0) scratch.count = 0;
-    __syncthreads();
     const std::int64_t t = base + threadIdx.x;
+    bool match = false;
     if (t < end) {
       const std::int64_t id = load_meta(p.lora, p.meta_dtype, t);
-      if (serve && id == l) {
-        scratch.rows[atomicAdd(&scratch.count, 1)] = t;
-      } else if (checker && (id < -1 || id >= p.L)) {
-        report(p, status_bad_adapter);
-      }
+      match = serve && id == l;
+      if (checker && (id < -1 || id >= p.L)) report(p, status_bad_adapter);
     }
+    const std::uint64_t votes = ballot(match);
+    if (lane == 0) scratch.warp_count[warp] = __popcll(votes);
     __syncthreads();
-    const int n = scratch.count;
+    int before = 0, n = 0;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const int c = scratch.warp_count[w];
+      before += w < warp ? c : 0;
+      n += c;
+    }
+    if (match) scratch.rows[before + __popcll(votes & below)] = t;
+    __syncthreads();
     for (int i = 0; i < n; i += BM) {
       RowTile tile;
       tile.list = scratch.rows + i;

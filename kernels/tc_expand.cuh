@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
@@ -92,21 +93,23 @@ __global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
                                tile.row(i) * p.out_row_stride + sl.out_col + col0, cols, v);
           }
         };
-        auto load_a = [&](int mt, std::int64_t k0, uint4(&a)[2][KC]) {
+        auto load_a = [&](auto whole, int mt, std::int64_t k0, uint4(&a)[2][KC]) {
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
 #pragma unroll
             for (int kc = 0; kc < KC; ++kc) {
-              a[h][kc] = load16_guarded<T>(u_rows[mt][h], k0 + kc * 32 + 8 * c, K);
+              a[h][kc] =
+                  load16_upto<T, decltype(whole)::value>(u_rows[mt][h], k0 + kc * 32 + 8 * c, K);
             }
           }
         };
-        auto load_b = [&](std::int64_t k0, uint4(&b)[KC][4]) {
+        auto load_b = [&](auto whole, std::int64_t k0, uint4(&b)[KC][4]) {
 #pragma unroll
           for (int kc = 0; kc < KC; ++kc) {
 #pragma unroll
-            for (int j = 0; j < 4; ++j)
-              b[kc][j] = load16_guarded<T>(w_rows[j], k0 + kc * 32 + 8 * c, K);
+            for (int j = 0; j < 4; ++j) {
+              b[kc][j] = load16_upto<T, decltype(whole)::value>(w_rows[j], k0 + kc * 32 + 8 * c, K);
+            }
           }
         };
         auto mma_all = [&](float(&acc)[4][4], const uint4(&a)[2][KC], const uint4(&b)[KC][4]) {
@@ -117,39 +120,47 @@ __global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
           }
         };
 
-        if (K <= 32 * KC) {
-          // The usual case: B and each m-tile's u fit in registers; the next
-          // m-tile's u is loaded while this one is multiplied and stored.
-          uint4 b[KC][4], a_next[2][KC];
-          load_b(0, b);
-          load_a(0, 0, a_next);
+        // Two instantiations: R a multiple of 8 (plain 16-byte loads), or not.
+        auto run = [&](auto whole) {
+          if (K <= 32 * KC) {
+            // The usual case: B and each m-tile's u fit in registers; the next
+            // m-tile's u is loaded while this one is multiplied and stored.
+            uint4 b[KC][4], a_next[2][KC];
+            load_b(whole, 0, b);
+            load_a(whole, 0, 0, a_next);
 #pragma unroll
-          for (int mt = 0; mt < MT; ++mt) {
-            if (mt >= live_mt) break;
-            uint4 a[2][KC];
+            for (int mt = 0; mt < MT; ++mt) {
+              if (mt >= live_mt) break;
+              uint4 a[2][KC];
 #pragma unroll
-            for (int h = 0; h < 2; ++h) {
+              for (int h = 0; h < 2; ++h) {
 #pragma unroll
-              for (int kc = 0; kc < KC; ++kc) a[h][kc] = a_next[h][kc];
-            }
-            if (mt + 1 < MT && mt + 1 < live_mt) load_a(mt + 1, 0, a_next);
-            float acc[4][4] = {};
-            mma_all(acc, a, b);
-            store_tile(mt, acc);
-          }
-        } else {
-          // R > 32 * KC (not what the tile policy picks this variant for, but
-          // served all the same): K in steps, B reloaded per m-tile (from L1).
-          for (int mt = 0; mt < live_mt; ++mt) {
-            float acc[4][4] = {};
-            for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
-              uint4 a[2][KC], b[KC][4];
-              load_b(k0, b);
-              load_a(mt, k0, a);
+                for (int kc = 0; kc < KC; ++kc) a[h][kc] = a_next[h][kc];
+              }
+              if (mt + 1 < MT && mt + 1 < live_mt) load_a(whole, mt + 1, 0, a_next);
+              float acc[4][4] = {};
               mma_all(acc, a, b);
+              store_tile(mt, acc);
             }
-            store_tile(mt, acc);
+          } else {
+            // R > 32 * KC (not what the tile policy picks this variant for, but
+            // served all the same): K in steps, B reloaded per m-tile (from L1).
+            for (int mt = 0; mt < live_mt; ++mt) {
+              float acc[4][4] = {};
+              for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
+                uint4 a[2][KC], b[KC][4];
+                load_b(whole, k0, b);
+                load_a(whole, mt, k0, a);
+                mma_all(acc, a, b);
+              }
+              store_tile(mt, acc);
+            }
           }
+        };
+        if (K % 8 == 0) {
+          run(std::true_type{});
+        } else {
+          run(std::false_type{});
         }
       });
 }

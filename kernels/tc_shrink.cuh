@@ -4,9 +4,9 @@
 // tokens of one adapter) by BN of the R outputs. Its 8 warps form MW groups
 // along the rows (BM / MW rows each) and KW = 8 / MW groups along K; the
 // blocks of a cluster of CS (sm_90 only) split K further. Fragments come
-// straight from global memory as 16-byte loads (see mma.cuh), x several
-// chunks ahead of use (a register ring of depth D) and A one chunk ahead, so
-// enough bytes stay in flight without shared-memory staging. Partial tiles
+// straight from global memory as 16-byte loads (see mma.cuh): each warp
+// issues the loads of U chunks before their mmas, so enough bytes stay in
+// flight without shared-memory staging. Partial tiles
 // are summed through shared memory (a tree over the KW groups), then across
 // the cluster through distributed shared memory, and rounded once on store.
 // y is overwritten: no atomics, no zeroed buffer.
@@ -26,12 +26,15 @@ namespace sgmv::gpu {
 template <int BM, int BN, int MW, int CS>
 struct ShrinkShape {
   static constexpr int kWarps = kBlockThreads / 32;
-  static constexpr int KW = kWarps / MW;                  // warp groups along K
-  static constexpr int RM = BM / MW;                      // rows per warp
-  static constexpr int MT = RM / 16;                      // m16 tiles per warp
-  static constexpr int NT = BN / 8;                       // n8 tiles
-  static constexpr int D = (MT >= 2 && NT >= 8) ? 2 : 4;  // x prefetch depth (chunks)
-  static constexpr int kSlots = KW > 1 ? KW / 2 : 1;      // partial tiles in shared memory
+  static constexpr int KW = kWarps / MW;  // warp groups along K
+  static constexpr int RM = BM / MW;      // rows per warp
+  static constexpr int MT = RM / 16;      // m16 tiles per warp
+  static constexpr int NT = BN / 8;       // n8 tiles
+  // 32-wide k chunks loaded per iteration: about 128 registers of loads.
+  static constexpr int kLoadsPerChunk = 2 * MT + NT;
+  static constexpr int U =
+      32 / kLoadsPerChunk < 2 ? 2 : (32 / kLoadsPerChunk > 8 ? 8 : 32 / kLoadsPerChunk);
+  static constexpr int kSlots = KW > 1 ? KW / 2 : 1;  // partial tiles in shared memory
   static_assert(MW * KW == kWarps && RM % 16 == 0 && BN % 8 == 0, "tile");
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");
 };
@@ -41,14 +44,14 @@ struct ShrinkShape {
 template <class T, int BM, int BN, int MW, int CS>
 __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   using Shape = ShrinkShape<BM, BN, MW, CS>;
-  constexpr int KW = Shape::KW, MT = Shape::MT, NT = Shape::NT, D = Shape::D;
+  constexpr int KW = Shape::KW, MT = Shape::MT, NT = Shape::NT, U = Shape::U;
   using S = typename T::storage;
   __shared__ TokenList scratch;
   __shared__ float partial[Shape::kSlots][BM * BN];
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
   const int mw = warp / KW, kq = warp % KW;
-  const unsigned rank = CS > 1 ? cluster::rank() : 0u;
+  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
 
   for_each_tile<BM, BN, CS>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
@@ -74,60 +77,67 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
                            : nullptr;
         }
 
-        // This warp's 32-wide k chunks: c_first + i * KW for i < count, inside
-        // this block's share [c_begin, c_end) of the ceil(K / 32) chunks.
-        const std::int64_t K = p.K, chunks = ceil_div(K, 32);
-        const std::int64_t per_block = ceil_div(chunks, CS);
-        const std::int64_t c_begin = static_cast<std::int64_t>(rank) * per_block;
-        const std::int64_t c_end = c_begin + per_block < chunks ? c_begin + per_block : chunks;
-        const std::int64_t c_first = c_begin + kq;
-        const std::int64_t count = c_first < c_end ? ceil_div(c_end - c_first, KW) : 0;
-        const bool ragged = K % 32 != 0;
-
-        auto load_x = [&](std::int64_t i, uint4(&xs)[MT][2]) {
-          const std::int64_t ch = c_first + i * KW;
-          const std::int64_t k = ch * 32 + 8 * c;
-          const bool live = i < count, partial = ragged && ch == chunks - 1;
+        // Full 32-wide k chunks: this block's share [f_begin, f_end) of the
+        // K / 32 of them; warp group kq takes every KW-th, U per iteration.
+        const std::int64_t K = p.K, full = K / 32;
+        const std::int64_t per_block = ceil_div(full, CS);
+        const std::int64_t f_begin = static_cast<std::int64_t>(rank) * per_block;
+        const std::int64_t f_end = f_begin + per_block < full ? f_begin + per_block : full;
+        float acc[MT][NT][4] = {};
+        // U chunks per iteration, all loads before the mmas; the last iteration
+        // may be partial (its dead chunks load nothing and multiply nothing).
+        for (std::int64_t ch = f_begin + kq; ch < f_end; ch += U * KW) {
+          uint4 xs[U][MT][2], ws[U][NT];
 #pragma unroll
-          for (int mt = 0; mt < MT; ++mt) {
+          for (int u = 0; u < U; ++u) {
+            const bool live = ch + u * KW < f_end;
+            const std::int64_t k = (ch + u * KW) * 32 + 8 * c;
 #pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              xs[mt][h] =
-                  live ? load_chunk<T>(x_rows[mt][h], k, K, partial) : make_uint4(0, 0, 0, 0);
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+              for (int h = 0; h < 2; ++h) {
+                xs[u][mt][h] = load16<T>(live ? x_rows[mt][h] : nullptr, k);
+              }
+            }
+#pragma unroll
+            for (int nt = 0; nt < NT; ++nt) ws[u][nt] = load16<T>(live ? w_rows[nt] : nullptr, k);
+          }
+#pragma unroll
+          for (int u = 0; u < U; ++u) {
+            if (ch + u * KW >= f_end) break;
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+              for (int nt = 0; nt < NT; ++nt) {
+                mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
+              }
             }
           }
-        };
-        auto load_w = [&](std::int64_t i, uint4(&ws)[NT]) {
-          const std::int64_t ch = c_first + i * KW;
-          const std::int64_t k = ch * 32 + 8 * c;
-          const bool live = i < count, partial = ragged && ch == chunks - 1;
+        }
+        // The K % 32 tail, by one warp of the cluster's last block.
+        if (K > full * 32 && rank == CS - 1 && kq == KW - 1) {
+          std::int64_t k = full * 32;
+          if (K - k >= 16) {
 #pragma unroll
-          for (int nt = 0; nt < NT; ++nt) {
-            ws[nt] = live ? load_chunk<T>(w_rows[nt], k, K, partial) : make_uint4(0, 0, 0, 0);
-          }
-        };
-
-        float acc[MT][NT][4] = {};
-        uint4 xr[D][MT][2], wa[NT], wb[NT];
+            for (int mt = 0; mt < MT; ++mt) {
+              const uint2 a_lo = load8<T>(x_rows[mt][0], k + 4 * c);
+              const uint2 a_hi = load8<T>(x_rows[mt][1], k + 4 * c);
 #pragma unroll
-        for (int s = 0; s < D; ++s) load_x(s, xr[s]);
-        load_w(0, wa);
-        for (std::int64_t i0 = 0; i0 < count; i0 += D) {
-#pragma unroll
-          for (int s = 0; s < D; ++s) {
-            const std::int64_t i = i0 + s;
-            if (i < count) {
-              load_w(i + 1, wb);  // A one chunk ahead (mostly L2 / L1 hits)
-#pragma unroll
-              for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-                for (int nt = 0; nt < NT; ++nt) {
-                  mma_chunk32<T>(acc[mt][nt], xr[s][mt][0], xr[s][mt][1], wa[nt]);
-                }
+              for (int nt = 0; nt < NT; ++nt) {
+                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8<T>(w_rows[nt], k + 4 * c));
               }
-              load_x(i + D, xr[s]);  // refill the ring: x D chunks ahead
+            }
+            k += 16;
+          }
+          if (k < K) {
 #pragma unroll
-              for (int nt = 0; nt < NT; ++nt) wa[nt] = wb[nt];
+            for (int mt = 0; mt < MT; ++mt) {
+              const uint2 a_lo = load8_guarded<T>(x_rows[mt][0], k + 4 * c, K);
+              const uint2 a_hi = load8_guarded<T>(x_rows[mt][1], k + 4 * c, K);
+#pragma unroll
+              for (int nt = 0; nt < NT; ++nt) {
+                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8_guarded<T>(w_rows[nt], k + 4 * c, K));
+              }
             }
           }
         }
@@ -171,7 +181,7 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
 
         // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
         constexpr int kElems = BM * BN, kPer = (kElems + CS - 1) / CS;
-        const int e0 = static_cast<int>(rank) * kPer;
+        const int e0 = rank * kPer;
         const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
         for (int e = e0 + tid; e < e1; e += kBlockThreads) {
           const int row = e / BN, col = e % BN;
@@ -180,7 +190,7 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
           if constexpr (CS > 1) {
 #pragma unroll
             for (int b = 0; b < CS; ++b) {
-              if (b != static_cast<int>(rank)) sum += cluster::load_remote(&partial[0][e], b);
+              if (b != rank) sum += cluster::load_remote(&partial[0][e], static_cast<unsigned>(b));
             }
           }
           const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
@@ -194,7 +204,7 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
 }
 
 template <class T, int BM, int BN, int MW>
-__global__ void __launch_bounds__(kBlockThreads) tc_shrink_kernel(const Problem p) {
+__global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_kernel(const Problem p) {
   tc_shrink_body<T, BM, BN, MW, 1>(p);
 }
 

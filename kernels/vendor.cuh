@@ -63,6 +63,8 @@ inline constexpr int kWarpSize = 32;
 __device__ inline float shfl_xor(float v, int lane_mask) {
   return __shfl_xor_sync(0xffffffffu, v, lane_mask);
 }
+/// Bit i set when lane i of the warp passes `pred` (every lane must call it).
+__device__ inline std::uint64_t ballot(bool pred) { return __ballot_sync(0xffffffffu, pred); }
 /// Two floats rounded (to nearest even) to bf16 / fp16 and packed, low first:
 /// one conversion instruction on sm_80+.
 __device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {

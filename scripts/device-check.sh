@@ -13,6 +13,7 @@
 #                                                                  -> sanitizer.log
 #   bench      sgmv-bench --all (PERFORMANCE.md's workloads)        -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
+#   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
 # A failed build stops the script; every later stage runs even when an earlier
 # one failed. Exit status: non-zero when any stage failed. A summary comes last.
 set -uo pipefail
@@ -63,6 +64,11 @@ summary() {
   fi
   if [ -f "$OUT/sanitizer.log" ]; then
     grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$OUT/sanitizer.log" | sed 's/^/  sanitizer: /'
+  fi
+  if [ -f "$OUT/profile.txt" ]; then
+    echo "---- ncu (per kernel: duration, DRAM throughput, registers, achieved occupancy) ----"
+    grep -E "^  [a-z_]+.*\(|Duration|DRAM Throughput|Registers Per Thread|Achieved Occupancy|Memory Throughput" \
+      "$OUT/profile.txt" | sed 's/^ *//' | cut -c1-110 | head -60
   fi
   if [ -f "$OUT/tune.txt" ]; then
     echo "---- shrink tiles (BM,BN,MW,CS) ----"
@@ -122,15 +128,20 @@ tune() {
   done
 }
 tune_all() {
-  tune prefill_r16 32,16,1,1 128,16,8,4 16,16,1,8 &&
-    tune prefill_r64 32,64,1,1 32,64,1,2 64,64,4,2 128,64,8,4 16,32,1,8 &&
-    tune decode_r16 16,16,1,1 16,8,1,1 16,16,1,8 16,32,1,8 &&
-    tune decode_r64 16,16,1,1 16,16,1,8 16,32,1,8 32,64,1,2
+  tune prefill_r16 32,16,1,1 32,32,1,1 128,16,8,4 &&
+    tune prefill_r64 32,64,1,1 32,64,1,2 64,64,4,2 128,64,8,4 &&
+    tune decode_r16 16,16,1,1 16,8,1,1 16,16,1,8 &&
+    tune decode_r64 16,16,1,1 16,16,1,8 16,32,1,8
 }
 : >"$OUT/tune.txt"
 export -f tune tune_all
 export BUILD
 stage tune tune.txt 150 bash -c tune_all
+
+# ---- a profile of the tensor-core kernels (where the time goes) ---------------
+stage profile profile.txt 120 ncu --section SpeedOfLight --section LaunchStats --section Occupancy \
+  --section MemoryWorkloadAnalysis -k regex:tc_ -c 8 \
+  "$BUILD/bench/sgmv-bench" decode_r16 prefill_r16 --iters 2 --warmup 1 --no-launch-path --no-check
 
 summary
 exit "$failed"

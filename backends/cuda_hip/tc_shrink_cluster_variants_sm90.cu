@@ -14,7 +14,7 @@ namespace sgmv::gpu {
 namespace {
 
 template <class T, int BM, int BN, int MW, int CS>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads)
+__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 1)
     tc_shrink_cluster_kernel(const Problem p) {
   tc_shrink_body<T, BM, BN, MW, CS>(p);
 }

@@ -1,8 +1,6 @@
 // The tile policy: which kernel family and block tile serve a call. Pure and
 // cheap (it runs on every call, cache hit or not): a few comparisons on
-// host-known sizes, plus one cached query per device of whether it has
-// thread-block clusters.
-#include <array>
+// host-known sizes.
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -29,27 +27,6 @@ bool tensor_core_call(const LaunchKey& key) {
   return half_types && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
-/// Whether `device` runs the cluster variants (compute capability >= 9.0),
-/// asked once per device. Never throws: an unanswerable device gets "no".
-bool clusters_on(int device) {
-  constexpr int kDevices = 64;
-  static std::array<std::atomic<signed char>, kDevices> known{};  // 0 unknown, 1 no, 2 yes
-  if (!g_cluster_variants.load(std::memory_order_relaxed) || device < 0 || device >= kDevices) {
-    return false;
-  }
-  signed char state = known[static_cast<std::size_t>(device)].load(std::memory_order_relaxed);
-  if (state == 0) {
-    int major = 0;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess) {
-      (void)cudaGetLastError();
-      major = 0;
-    }
-    state = major >= 9 ? 2 : 1;
-    known[static_cast<std::size_t>(device)].store(state, std::memory_order_relaxed);
-  }
-  return state == 2;
-}
-
 /// SGMV_CUDA_SHRINK_TILE="BM,BN,MW,CS" forces the tensor-core shrink tile
 /// (read once; for benchmarking tiles against each other). A tile that no
 /// variant implements falls back to the generic kernel.
@@ -69,21 +46,19 @@ TileOverride read_override() {
   return o;
 }
 
-/// Shrink. Decode-sized work (one or a few rows per adapter) is short of
-/// blocks and of bytes in flight: 16-row tiles, narrow column chunks, and on
-/// sm_90 K split over a cluster of 8. Prefill: taller tiles read A fewer
-/// times; with clusters, 128-row tiles (warps along the rows) split K over 4.
+/// Shrink. Decode-sized work (one or a few rows per adapter): 16-row tiles,
+/// 16-column chunks (more blocks). Prefill: 32-row tiles (A is re-read once
+/// per tile) as wide as R up to 64. The cluster tiles (K split over the
+/// blocks of an sm_90 cluster) are registered and correct but measured no
+/// faster on the H100 so far (docs in the device-check's tune stage); they
+/// are chosen only through SGMV_CUDA_SHRINK_TILE until they are.
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
+  (void)key;
   const std::int64_t n = p.max_n;
-  const bool clusters = clusters_on(key.device);
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) {
-    if (clusters) return tc_shrink_tile(16, n <= 16 ? 16 : 32, 1, 8);
-    return tc_shrink_tile(16, n <= 8 ? 8 : 16, 1, 1);
-  }
-  if (clusters && n > 32) return tc_shrink_tile(128, 64, 8, 4);
+  if (short_rows) return tc_shrink_tile(16, n <= 8 ? 8 : 16, 1, 1);
   return tc_shrink_tile(32, n <= 16 ? 16 : (n <= 32 ? 32 : 64), 1, 1);
 }
 

@@ -41,6 +41,8 @@ detail::Problem problem_of(const OpCase& c, const OpArgs& a) {
 /// A call this variant can serve, with awkward sizes: K and n not multiples
 /// of the kernels' steps, unaligned rows when the variant allows them.
 OpSpec spec_for(const KernelVariant& v, Form form, DType out_choice, bool multi, bool add) {
+  if (v.add_mask == 1) add = false;  // variants for one value of add only
+  if (v.add_mask == 2) add = true;
   const DType in = pick(v.in, DType::bf16);
   const DType w = pick(v.w, in);
   const bool shrink = v.op == detail::OpKind::shrink;
