@@ -47,18 +47,20 @@ TileOverride read_override() {
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter): 16-row tiles,
-/// 16-column chunks (more blocks). Prefill: 32-row tiles (A is re-read once
+/// narrow column chunks (more blocks). Prefill: 32-row tiles (A is re-read once
 /// per tile) as wide as R up to 64. The cluster tiles (K split over the
 /// blocks of an sm_90 cluster) are registered and correct but measured no
-/// faster on the H100 so far (docs in the device-check's tune stage); they
-/// are chosen only through SGMV_CUDA_SHRINK_TILE until they are.
+/// faster on the H100 so far (kernels/PERF_NOTES.md); they are chosen only
+/// through SGMV_CUDA_SHRINK_TILE until they are.
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
   (void)key;
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) return tc_shrink_tile(16, n <= 8 ? 8 : 16, 1, 1);
+  // 8-column chunks up to R = 16 (twice the blocks: 9.95 us against 10.94 us
+  // for 16 on decode_r16, H100, device-check run 3).
+  if (short_rows) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
   return tc_shrink_tile(32, n <= 16 ? 16 : (n <= 32 ? 32 : 64), 1, 1);
 }
 
