@@ -43,6 +43,18 @@ inline constexpr int kWarpSize = 64;
 __device__ inline float shfl_xor(float v, int lane_mask) {
   return __shfl_xor(v, lane_mask, kWarpSize);
 }
+/// Bit i set when lane i of the wavefront passes `pred` (every lane must call it).
+__device__ inline std::uint64_t ballot(bool pred) { return __ballot(pred); }
+/// Two floats rounded (to nearest even, sgmv's own rounding) to bf16 / fp16
+/// and packed, low first.
+__device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {
+  return static_cast<std::uint32_t>(float_to_bf16_bits(lo)) |
+         (static_cast<std::uint32_t>(float_to_bf16_bits(hi)) << 16);
+}
+__device__ inline std::uint32_t pack_f16x2(float lo, float hi) {
+  return static_cast<std::uint32_t>(__half_as_ushort(__float2half_rn(lo))) |
+         (static_cast<std::uint32_t>(__half_as_ushort(__float2half_rn(hi))) << 16);
+}
 }  // namespace sgmv::gpu
 
 #else
