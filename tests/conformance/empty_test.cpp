@@ -89,26 +89,7 @@ TEST_P(Empty, IsASuccessfulNoOp) {
   if (ec.null_pointers) null_empty_views(h);
   std::vector<double> before = reference::to_doubles(c.out().host_view());
   std::vector<double> result = before;
-  const ExpandSlice& s0 = h.slices[0];
-  const bool seg = ec.spec.form == Form::segments;
-  switch (ec.spec.op) {
-    case Op::shrink:
-      seg ? reference::shrink(s0.u, s0.B, h.out, h.segments, 1.0f, result)
-          : reference::shrink(s0.u, s0.B, h.out, h.tokens, 1.0f, result);
-      break;
-    case Op::expand:
-      seg ? reference::expand(s0.u, s0.B, h.out, h.segments, h.add, result)
-          : reference::expand(s0.u, s0.B, h.out, h.tokens, h.add, result);
-      break;
-    case Op::expand_slice:
-      seg ? reference::expand_slice(s0.u, s0.B, h.out, h.segments, s0.offset, h.add, result)
-          : reference::expand_slice(s0.u, s0.B, h.out, h.tokens, s0.offset, h.add, result);
-      break;
-    case Op::expand_multi:
-      seg ? reference::expand_multi(h.slices.data(), h.num_slices, h.out, h.segments, h.add, result)
-          : reference::expand_multi(h.slices.data(), h.num_slices, h.out, h.tokens, h.add, result);
-      break;
-  }
+  run_reference(ec.spec.op, ec.spec.form, h, result);
   ASSERT_EQ(result.size(), before.size());
   for (std::size_t i = 0; i < result.size(); ++i) {
     EXPECT_TRUE(std::isnan(before[i]) ? std::isnan(result[i]) : result[i] == before[i]) << i;

@@ -467,27 +467,7 @@ void call_reference(const OpCase& c, const OpArgs& h) {
   const bool sized = h.out.rank == 2 && h.out.shape[0] >= 0 && h.out.shape[1] >= 0;
   std::vector<double> result(sized ? static_cast<std::size_t>(h.out.shape[0] * h.out.shape[1]) : 0,
                              0.0);
-  const ExpandSlice& s0 = h.slices[0];
-  const bool seg = c.spec().form == Form::segments;
-  switch (c.spec().op) {
-    case Op::shrink:
-      seg ? reference::shrink(s0.u, s0.B, h.out, h.segments, 1.0f, result)
-          : reference::shrink(s0.u, s0.B, h.out, h.tokens, 1.0f, result);
-      return;
-    case Op::expand:
-      seg ? reference::expand(s0.u, s0.B, h.out, h.segments, h.add, result)
-          : reference::expand(s0.u, s0.B, h.out, h.tokens, h.add, result);
-      return;
-    case Op::expand_slice: {
-      seg ? reference::expand_slice(s0.u, s0.B, h.out, h.segments, s0.offset, h.add, result)
-          : reference::expand_slice(s0.u, s0.B, h.out, h.tokens, s0.offset, h.add, result);
-      return;
-    }
-    case Op::expand_multi:
-      seg ? reference::expand_multi(h.slices.data(), h.num_slices, h.out, h.segments, h.add, result)
-          : reference::expand_multi(h.slices.data(), h.num_slices, h.out, h.tokens, h.add, result);
-      return;
-  }
+  run_reference(c.spec().op, c.spec().form, h, result);
 }
 
 class BadInputs : public ::testing::TestWithParam<BadInput> {

@@ -162,33 +162,33 @@ void OpCase::launch(Context& ctx, const OpArgs& a) const {
   }
 }
 
+std::uint32_t run_reference(Op op, Form form, const OpArgs& a, std::vector<double>& result) {
+  const bool seg = form == Form::segments;
+  const ExpandSlice& s0 = a.slices.at(0);
+  switch (op) {
+    case Op::shrink:
+      return seg ? reference::shrink(s0.u, s0.B, a.out, a.segments, a.scale, result)
+                 : reference::shrink(s0.u, s0.B, a.out, a.tokens, a.scale, result);
+    case Op::expand:
+      return seg ? reference::expand(s0.u, s0.B, a.out, a.segments, a.add, result)
+                 : reference::expand(s0.u, s0.B, a.out, a.tokens, a.add, result);
+    case Op::expand_slice:
+      return seg ? reference::expand_slice(s0.u, s0.B, a.out, a.segments, s0.offset, a.add, result)
+                 : reference::expand_slice(s0.u, s0.B, a.out, a.tokens, s0.offset, a.add, result);
+    case Op::expand_multi:
+      return seg ? reference::expand_multi(a.slices.data(), a.num_slices, a.out, a.segments, a.add,
+                                           result)
+                 : reference::expand_multi(a.slices.data(), a.num_slices, a.out, a.tokens, a.add,
+                                           result);
+  }
+  return 0;
+}
+
 std::vector<double> OpCase::reference(std::uint32_t* status) const {
   const OpArgs a = host_args();
   // The host mirror of the output holds its initial state.
   std::vector<double> result = reference::to_doubles(a.out);
-  const bool seg = spec_.form == Form::segments;
-  const ExpandSlice& s0 = a.slices.at(0);
-  std::uint32_t bits = 0;
-  switch (spec_.op) {
-    case Op::shrink:
-      bits = seg ? reference::shrink(s0.u, s0.B, a.out, a.segments, a.scale, result)
-                 : reference::shrink(s0.u, s0.B, a.out, a.tokens, a.scale, result);
-      break;
-    case Op::expand:
-      bits = seg ? reference::expand(s0.u, s0.B, a.out, a.segments, a.add, result)
-                 : reference::expand(s0.u, s0.B, a.out, a.tokens, a.add, result);
-      break;
-    case Op::expand_slice:
-      bits = seg ? reference::expand_slice(s0.u, s0.B, a.out, a.segments, s0.offset, a.add, result)
-                 : reference::expand_slice(s0.u, s0.B, a.out, a.tokens, s0.offset, a.add, result);
-      break;
-    case Op::expand_multi:
-      bits = seg ? reference::expand_multi(a.slices.data(), a.num_slices, a.out, a.segments, a.add,
-                                           result)
-                 : reference::expand_multi(a.slices.data(), a.num_slices, a.out, a.tokens, a.add,
-                                           result);
-      break;
-  }
+  const std::uint32_t bits = run_reference(spec_.op, spec_.form, a, result);
   if (status != nullptr) *status = bits;
   return result;
 }

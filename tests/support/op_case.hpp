@@ -70,6 +70,10 @@ struct OpArgs {
   int num_slices = 1;
 };
 
+/// Runs the float64 reference of `op` in `form` over host arguments into
+/// `result` (which holds the output's initial values); returns its StatusBits.
+std::uint32_t run_reference(Op op, Form form, const OpArgs& host, std::vector<double>& result);
+
 /// Rethrows anything but Error(unsupported); for that, reports a skip.
 #define SGMV_SKIP_IF_UNSUPPORTED(statement)                                        \
   do {                                                                             \
