@@ -31,6 +31,12 @@ inline constexpr detail::TileConfig kSimtExpandTile = tile(kSimtExpandBM, kSimtE
 constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
   return tile(bm, bn, bm / mw, cs);
 }
+/// Staged tensor-core shrink (tc_shrink_staged.cuh): BM x BN per block, K
+/// in steps of KT (block_k; 64 or more, which tells these tiles from the ones
+/// above), clusters of CS blocks splitting the steps (stages holds CS).
+constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int cs) {
+  return tile(bm, bn, kt, cs);
+}
 /// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
 /// held in registers 32 * KC at a time (block_k).
 inline constexpr int kTcExpandBN = 256;

@@ -1,0 +1,177 @@
+// Tensor-core shrink with a cp.async pipeline (CUDA sm_80+, fp16/bf16 x and
+// A, fp32 accumulate): the shrink for every size the tile policy serves.
+//
+// A block computes a BM x BN tile of y (BM rows of one segment, or gathered
+// tokens of one adapter; BN of the R outputs). K is walked in steps of KT:
+// each step's x rows (BM x KT) and A rows (BN x KT) are copied to shared
+// memory with 16-byte cp.async, STAGES - 1 steps ahead of the mma, so every
+// block keeps (STAGES - 1) x (BM + BN) x KT x 2 bytes in flight with few
+// registers. Each warp's global reads cover whole 128-byte lines of a row.
+//
+// The blocks of a cluster of CS (sm_90 only) split the K steps; their
+// partial tiles are summed through distributed shared memory (see
+// finish_shrink_tile in tc_shrink.cuh). Rows past the tile and elements past
+// K are zero-filled by the copies themselves: no branch in the mma loop.
+//
+// Shared-memory layout of a step: BM x rows then BN A rows, KT elements each
+// (KT / 8 units of 16 bytes); unit u of row r sits at u ^ (4 * (r & 1)), so
+// the eight lanes of each quarter warp (rows g, g + 1; units c + 4j) read
+// eight different 16-byte bank groups.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/async_copy.cuh"
+#include "kernels/tc_shrink.cuh"
+
+#if defined(SGMV_CUDA_FAST_PATHS)
+
+namespace sgmv::gpu {
+
+/// Shape constants of one staged shrink kernel instance.
+template <int BM, int BN, int KT, int STAGES>
+struct StagedShrinkShape {
+  static constexpr int kWarps = kBlockThreads / 32;
+  static constexpr int MW = BM / 16 < kWarps ? BM / 16 : kWarps;  // warp groups along rows
+  static constexpr int KW = kWarps / MW;                          // warp groups along K
+  static constexpr int MT = BM / 16 / MW;                         // m16 tiles per warp
+  static constexpr int NT = BN / 8;                               // n8 tiles
+  static constexpr int kChunks = KT / 32;                         // 32-wide k chunks per step
+  static constexpr int kUnits = KT / 8;                           // 16-byte units per row
+  static constexpr int kRows = BM + BN;
+  static constexpr int kStageBytes = kRows * KT * 2;
+  static constexpr int kCopies = (kRows * kUnits + kBlockThreads - 1) / kBlockThreads;
+  static constexpr int kSlots = KW > 1 ? KW / 2 : 1;
+  static constexpr int kPartialBytes = kSlots * BM * BN * 4;
+  static constexpr int kSmemBytes =
+      STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes;
+  static_assert(BM % 16 == 0 && BN % 8 == 0 && KT % 64 == 0 && STAGES >= 2, "tile");
+  static_assert(MW * KW == kWarps && MT * 16 * MW == BM, "warp split");
+};
+
+template <class T, int BM, int BN, int KT, int STAGES, int CS>
+__device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
+  using Shape = StagedShrinkShape<BM, BN, KT, STAGES>;
+  constexpr int MW = Shape::MW, KW = Shape::KW, MT = Shape::MT, NT = Shape::NT;
+  constexpr int kUnits = Shape::kUnits, kCopies = Shape::kCopies;
+  using S = typename T::storage;
+  __shared__ TokenList scratch;
+  extern __shared__ __align__(128) unsigned char smem[];
+  const int tid = static_cast<int>(threadIdx.x);
+  const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
+  const int mw = warp / KW, kq = warp % KW;
+  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
+  const std::uint32_t smem_base = async::smem_addr(smem);
+
+  // Shared address of 16-byte unit u of row r in stage s.
+  auto unit_addr = [&](int s, int r, int u) {
+    return smem_base + static_cast<std::uint32_t>(s * Shape::kStageBytes + r * KT * 2 +
+                                                  ((u ^ ((r & 1) << 2)) * 16));
+  };
+
+  for_each_tile<BM, BN, CS>(
+      p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+        const ColumnChunk cc = column_chunk(p, chunk, BN);
+        const SliceArgs& sl = p.slice[cc.slice];
+        const std::int64_t K = p.K;
+        const S* x0 = static_cast<const S*>(sl.in) + tile.row(0) * sl.in_row_stride;
+
+        // This thread's copies: the same (row, unit) in every step, so the
+        // row pointers are found once. Rows past the tile copy nothing.
+        const S* src[kCopies];
+        std::uint32_t dst_off[kCopies];
+        int unit_k[kCopies];
+#pragma unroll
+        for (int i = 0; i < kCopies; ++i) {
+          const int idx = i * kBlockThreads + tid;
+          const int r = idx / kUnits, u = idx % kUnits;
+          src[i] = nullptr;
+          if (r < BM) {
+            if (r < tile.count) {
+              src[i] = static_cast<const S*>(sl.in) + tile.row(r) * sl.in_row_stride;
+            }
+          } else if (r < Shape::kRows) {
+            const std::int64_t n = cc.n0 + (r - BM);
+            if (n < cc.n_end) {
+              src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
+            }
+          }
+          dst_off[i] = r < Shape::kRows ? unit_addr(0, r, u) - smem_base : 0u;
+          unit_k[i] = r < Shape::kRows ? u * 8 : -1;
+        }
+
+        // This block's K steps [t_begin, t_end): the cluster splits them.
+        const std::int64_t steps = ceil_div(K, KT);
+        const std::int64_t per_block = ceil_div(steps, CS);
+        const std::int64_t t_begin = static_cast<std::int64_t>(rank) * per_block;
+        const std::int64_t t_end = t_begin + per_block < steps ? t_begin + per_block : steps;
+        const int n_steps = t_end > t_begin ? static_cast<int>(t_end - t_begin) : 0;
+
+        auto issue = [&](int step, int stage) {
+          const std::int64_t k0 = (t_begin + step) * static_cast<std::int64_t>(KT);
+          const std::uint32_t stage_base =
+              smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes);
+#pragma unroll
+          for (int i = 0; i < kCopies; ++i) {
+            if (unit_k[i] < 0) continue;  // idx past the step's units (last round only)
+            const std::int64_t k = k0 + unit_k[i];
+            const std::int64_t left = K - k;
+            const int bytes = src[i] == nullptr || left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
+            async::copy16(stage_base + dst_off[i], bytes > 0 ? src[i] + k : x0, bytes);
+          }
+        };
+
+        __syncthreads();  // the previous tile is done with shared memory
+#pragma unroll
+        for (int s = 0; s < STAGES - 1; ++s) {
+          if (s < n_steps) issue(s, s);
+          async::commit();
+        }
+        float acc[MT][NT][4] = {};
+        for (int step = 0; step < n_steps; ++step) {
+          async::wait<STAGES - 2>();
+          __syncthreads();  // step `step` is in shared memory for every warp
+          const int stage = step % STAGES;
+#pragma unroll
+          for (int ch = kq; ch < Shape::kChunks; ch += KW) {
+            uint4 a[MT][2], b[NT];
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+              for (int h = 0; h < 2; ++h) {
+                a[mt][h] = async::load_shared16(
+                    unit_addr(stage, (mw * MT + mt) * 16 + h * 8 + g, ch * 4 + c));
+              }
+            }
+#pragma unroll
+            for (int nt = 0; nt < NT; ++nt) {
+              b[nt] = async::load_shared16(unit_addr(stage, BM + nt * 8 + g, ch * 4 + c));
+            }
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+              for (int nt = 0; nt < NT; ++nt) mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b[nt]);
+            }
+          }
+          // Refill the stage every warp finished with before this step's barrier.
+          const int next = step + STAGES - 1;
+          if (next < n_steps) issue(next, next % STAGES);
+          async::commit();
+        }
+        async::wait<0>();
+        finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, reinterpret_cast<float*>(smem));
+      });
+}
+
+/// Bytes of dynamic shared memory of a staged shrink kernel.
+template <int BM, int BN, int KT, int STAGES>
+inline constexpr int kStagedShrinkSmem = StagedShrinkShape<BM, BN, KT, STAGES>::kSmemBytes;
+
+template <class T, int BM, int BN, int KT, int STAGES>
+__global__ void __launch_bounds__(kBlockThreads, 2) tc_shrink_staged_kernel(const Problem p) {
+  tc_shrink_staged_body<T, BM, BN, KT, STAGES, 1>(p);
+}
+
+}  // namespace sgmv::gpu
+
+#endif  // SGMV_CUDA_FAST_PATHS
