@@ -17,8 +17,11 @@ __device__ inline void reduce_scatter_step(float (&v)[V], int offset, bool upper
   constexpr int h = C / 2;
 #pragma unroll
   for (int i = 0; i < h; ++i) {
-    const float send = upper ? v[i] : v[i + h];
-    const float keep = upper ? v[i + h] : v[i];
+    // Read both, then select values: `upper ? v[i] : v[i + h]` selects
+    // between two addresses, which kept v in scratch memory on gfx90a.
+    const float lo = v[i], hi = v[i + h];
+    const float send = upper ? lo : hi;
+    const float keep = upper ? hi : lo;
     v[i] = keep + shfl_xor(send, offset);
   }
 }

@@ -19,7 +19,7 @@ inline constexpr int kSimtExpandThreadCols = 8;
 inline constexpr int kSimtExpandCols = kBlockThreads * kSimtExpandThreadCols;
 
 template <class T, class Index>
-__global__ void __launch_bounds__(kBlockThreads, 1) simt_expand_kernel(const Problem p) {
+__device__ inline void simt_expand_body(const Problem& p) {
   constexpr int BM = kSimtExpandRows, MR = kSimtExpandRowStep, CV = kSimtExpandThreadCols;
   constexpr int V = T::kVec;
   __shared__ TokenList scratch;
@@ -107,6 +107,15 @@ __global__ void __launch_bounds__(kBlockThreads, 1) simt_expand_kernel(const Pro
           }
         }
       });
+}
+
+// The kernel only forwards its by-value parameter to the body by reference.
+// Used directly (captured by the tile lambda, p.slice indexed by a run-time
+// slice number), HIP-Clang kept a private copy of the whole Problem (568
+// bytes) in scratch memory: 576 bytes per lane on gfx90a.
+template <class T, class Index>
+__global__ void __launch_bounds__(kBlockThreads, 1) simt_expand_kernel(const Problem p) {
+  simt_expand_body<T, Index>(p);
 }
 
 }  // namespace sgmv::gpu

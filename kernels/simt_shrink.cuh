@@ -26,7 +26,7 @@ __device__ inline float load_one(const void* base, DType dtype, Index off) {
 }
 
 template <class T, class Index>
-__global__ void __launch_bounds__(kBlockThreads, 1) simt_shrink_kernel(const Problem p) {
+__device__ inline void simt_shrink_body(const Problem& p) {
   constexpr int MR = kSimtShrinkRows, NR = kSimtShrinkCols, V = T::kVec;
   __shared__ TokenList scratch;
   __shared__ float partial[(kBlockThreads / kWarpSize) * MR * NR];
@@ -107,6 +107,15 @@ __global__ void __launch_bounds__(kBlockThreads, 1) simt_shrink_kernel(const Pro
       }
     }
   });
+}
+
+// The kernel only forwards its by-value parameter to the body by reference.
+// Used directly (captured by the tile lambda, p.slice indexed by a run-time
+// slice number), HIP-Clang kept a private copy of the whole Problem (568
+// bytes) in scratch memory: 576 bytes per lane on gfx90a.
+template <class T, class Index>
+__global__ void __launch_bounds__(kBlockThreads, 1) simt_shrink_kernel(const Problem p) {
+  simt_shrink_body<T, Index>(p);
 }
 
 }  // namespace sgmv::gpu
