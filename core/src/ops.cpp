@@ -41,7 +41,9 @@ void check_metadata_strictly(const Context& ctx, const Problem& p) {
   detail::check_metadata_on_host(p, start.data(), len.data(), lora.data());
 }
 
-void run(Context& ctx, Problem p) {
+/// Runs a validated problem. Takes it by reference: the Problem is several
+/// hundred bytes, and only its status word is filled in here.
+void run(Context& ctx, Problem& p) {
   if (p.empty()) return;  // T == 0 or S == 0: a successful no-op
   if (ctx.strict()) check_metadata_strictly(ctx, p);
   p.status = ctx.status_word();
@@ -57,11 +59,13 @@ void run(Context& ctx, Problem p) {
 
 void shrink(Context& ctx, const TensorView& x, const TensorView& A, const TensorView& y,
             const SegmentBatch& batch, float scale) {
-  run(ctx, detail::make_shrink_problem(x, A, y, detail::batch_args(batch), scale));
+  Problem p = detail::make_shrink_problem(x, A, y, detail::batch_args(batch), scale);
+  run(ctx, p);
 }
 void shrink(Context& ctx, const TensorView& x, const TensorView& A, const TensorView& y,
             const TokenBatch& batch, float scale) {
-  run(ctx, detail::make_shrink_problem(x, A, y, detail::batch_args(batch), scale));
+  Problem p = detail::make_shrink_problem(x, A, y, detail::batch_args(batch), scale);
+  run(ctx, p);
 }
 
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
@@ -82,21 +86,25 @@ void expand(Context& ctx, const TensorView& u, const TensorView& B, const Tensor
 void expand_slice(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
                   const SegmentBatch& batch, std::int64_t offset, bool add) {
   const ExpandSlice slice{u, B, offset};
-  run(ctx, detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add));
+  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  run(ctx, p);
 }
 void expand_slice(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
                   const TokenBatch& batch, std::int64_t offset, bool add) {
   const ExpandSlice slice{u, B, offset};
-  run(ctx, detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add));
+  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  run(ctx, p);
 }
 
 void expand_multi(Context& ctx, const ExpandSlice* slices, int num_slices, const TensorView& out,
                   const SegmentBatch& batch, bool add) {
-  run(ctx, detail::make_expand_problem(slices, num_slices, out, detail::batch_args(batch), add));
+  Problem p = detail::make_expand_problem(slices, num_slices, out, detail::batch_args(batch), add);
+  run(ctx, p);
 }
 void expand_multi(Context& ctx, const ExpandSlice* slices, int num_slices, const TensorView& out,
                   const TokenBatch& batch, bool add) {
-  run(ctx, detail::make_expand_problem(slices, num_slices, out, detail::batch_args(batch), add));
+  Problem p = detail::make_expand_problem(slices, num_slices, out, detail::batch_args(batch), add);
+  run(ctx, p);
 }
 
 }  // namespace sgmv

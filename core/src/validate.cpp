@@ -10,11 +10,28 @@
 namespace sgmv::detail {
 namespace {
 
-[[noreturn]] void fail(const std::string& message) {
+// Every check below runs on every op call, so the success path builds no
+// string and computes each tensor's extent once: argument names are plain
+// C strings (or an ArgName that formats itself only when a check fails), and
+// messages are assembled in the failing branch alone.
+
+[[noreturn]] [[gnu::cold]] [[gnu::noinline]] void fail(const std::string& message) {
   throw Error(ErrorCode::invalid_argument, message);
 }
 
-std::string shape_of(const TensorView& v) {
+/// An argument's name as messages spell it: "u", or "slices[2].u" when the
+/// call has several slices.
+struct ArgName {
+  const char* base = "";
+  int slice = -1;  ///< >= 0: the argument of slices[slice]
+
+  [[gnu::cold]] std::string str() const {
+    if (slice < 0) return base;
+    return "slices[" + std::to_string(slice) + "]." + base;
+  }
+};
+
+[[gnu::cold]] std::string shape_of(const TensorView& v) {
   std::ostringstream s;
   s << '[';
   for (int d = 0; d < v.rank; ++d) s << (d ? ", " : "") << v.shape[d];
@@ -30,125 +47,148 @@ bool mul_add(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t* r) {
 }
 
 /// Number of elements from the first to one past the last addressable element.
-std::int64_t span_of(const std::string& name, const TensorView& v) {
+std::int64_t span_of(const ArgName& name, const TensorView& v) {
   std::int64_t span = 1;
   for (int d = 0; d < v.rank; ++d) {
     if (v.shape[d] == 0) return 0;
     if (!mul_add(v.shape[d] - 1, v.stride[d], span, &span)) {
-      fail(name + ": shape " + shape_of(v) + " with its strides overflows 64-bit element offsets");
+      fail(name.str() + ": shape " + shape_of(v) +
+           " with its strides overflows 64-bit element offsets");
     }
   }
   std::int64_t bytes;
   if (!mul_add(span, static_cast<std::int64_t>(size_of(v.dtype)), 0, &bytes)) {
-    fail(name + ": shape " + shape_of(v) + " overflows 64-bit byte offsets");
+    fail(name.str() + ": shape " + shape_of(v) + " overflows 64-bit byte offsets");
   }
   return span;
 }
 
-/// Common checks of one tensor argument: rank, extents, strides, contiguity, pointer.
-void check_view(const std::string& name, const TensorView& v, int rank_a, int rank_b,
-                const char* layout) {
+/// Common checks of one tensor argument: rank, extents, strides, contiguity,
+/// pointer. Returns the view's span in elements (span_of), for the overlap
+/// checks.
+std::int64_t check_view(const ArgName& name, const TensorView& v, int rank_a, int rank_b,
+                        const char* layout) {
   if (v.rank != rank_a && v.rank != rank_b) {
-    fail(name + ": expected " + layout + ", got a rank-" + std::to_string(v.rank) + " tensor");
+    fail(name.str() + ": expected " + layout + ", got a rank-" + std::to_string(v.rank) +
+         " tensor");
   }
   for (int d = 0; d < v.rank; ++d) {
     if (v.shape[d] < 0) {
-      fail(name + ": negative extent " + std::to_string(v.shape[d]) + " in dimension " +
+      fail(name.str() + ": negative extent " + std::to_string(v.shape[d]) + " in dimension " +
            std::to_string(d) + " (shape " + shape_of(v) + ")");
     }
     if (v.stride[d] < 0) {
-      fail(name + ": negative stride " + std::to_string(v.stride[d]) + " in dimension " +
+      fail(name.str() + ": negative stride " + std::to_string(v.stride[d]) + " in dimension " +
            std::to_string(d));
     }
   }
   const int last = v.rank - 1;
   if (v.shape[last] > 1 && v.stride[last] != 1) {
-    fail(name + ": the inner dimension must be contiguous (stride 1), got stride " +
+    fail(name.str() + ": the inner dimension must be contiguous (stride 1), got stride " +
          std::to_string(v.stride[last]));
   }
-  if (v.data == nullptr && span_of(name, v) > 0) {
-    fail(name + ": null data pointer with non-zero extent (shape " + shape_of(v) + ")");
+  // A null pointer: its span (and any overflow of it) is reported before the
+  // alignment check, as a null pointer is always aligned.
+  const bool null = v.data == nullptr;
+  const std::int64_t null_span = null ? span_of(name, v) : 0;
+  if (null && null_span > 0) {
+    fail(name.str() + ": null data pointer with non-zero extent (shape " + shape_of(v) + ")");
   }
   if (reinterpret_cast<std::uintptr_t>(v.data) % size_of(v.dtype) != 0) {
-    fail(name + ": data pointer " + std::to_string(reinterpret_cast<std::uintptr_t>(v.data)) +
+    fail(name.str() + ": data pointer " + std::to_string(reinterpret_cast<std::uintptr_t>(v.data)) +
          " is not aligned to its element size (" + std::to_string(size_of(v.dtype)) +
          " bytes for " + name_of(v.dtype) + ")");
   }
-  span_of(name, v);
+  return null ? null_span : span_of(name, v);
 }
 
-void check_float(const std::string& name, const TensorView& v) {
+void check_float(const ArgName& name, const TensorView& v) {
   if (!is_floating(v.dtype)) {
-    fail(name + ": dtype " + name_of(v.dtype) + " is not a floating type (f16, bf16, f32)");
+    fail(name.str() + ": dtype " + name_of(v.dtype) + " is not a floating type (f16, bf16, f32)");
   }
 }
 
 /// Rows of an output must not alias each other.
-void check_output_rows(const std::string& name, const TensorView& v) {
+void check_output_rows(const ArgName& name, const TensorView& v) {
   if (v.shape[0] > 1 && v.stride[0] < v.shape[1]) {
-    fail(name + ": row stride " + std::to_string(v.stride[0]) + " is smaller than the row width " +
-         std::to_string(v.shape[1]) + "; rows would overlap");
+    fail(name.str() + ": row stride " + std::to_string(v.stride[0]) +
+         " is smaller than the row width " + std::to_string(v.shape[1]) + "; rows would overlap");
   }
 }
+
+/// A checked view: the view and its span in elements.
+struct Checked {
+  const TensorView* view = nullptr;
+  std::int64_t span = 0;
+};
 
 struct ByteRange {
   std::uintptr_t begin = 0, end = 0;
 };
-ByteRange bytes_of(const std::string& name, const TensorView& v) {
-  const std::int64_t span = span_of(name, v);
-  const auto begin = reinterpret_cast<std::uintptr_t>(v.data);
-  return {begin, begin + static_cast<std::uintptr_t>(span) * size_of(v.dtype)};
+ByteRange bytes_of(const Checked& c) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(c.view->data);
+  return {begin, begin + static_cast<std::uintptr_t>(c.span) * size_of(c.view->dtype)};
 }
-void check_disjoint(const std::string& in_name, const TensorView& in, const std::string& out_name,
-                    const TensorView& out) {
-  const ByteRange a = bytes_of(in_name, in), b = bytes_of(out_name, out);
+void check_disjoint(const ArgName& in_name, const Checked& in, const ArgName& out_name,
+                    const Checked& out) {
+  const ByteRange a = bytes_of(in), b = bytes_of(out);
   if (a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end) {
-    fail(in_name + " and " + out_name + " overlap in memory (" + in_name + " spans " +
-         std::to_string(a.end - a.begin) + " bytes at " + std::to_string(a.begin) + ", " +
-         out_name + " " + std::to_string(b.end - b.begin) + " bytes at " + std::to_string(b.begin) +
-         ")");
+    const std::string i = in_name.str(), o = out_name.str();
+    fail(i + " and " + o + " overlap in memory (" + i + " spans " +
+         std::to_string(a.end - a.begin) + " bytes at " + std::to_string(a.begin) + ", " + o + " " +
+         std::to_string(b.end - b.begin) + " bytes at " + std::to_string(b.begin) + ")");
   }
 }
 
 /// LoRA weights: [L, rows, K] or [L, 1, rows, K].
 struct Weights {
   std::int64_t L = 0, rows = 0, K = 0, stride_l = 0, stride_row = 0;
+  std::int64_t span = 0;  ///< of the view, in elements
 };
-Weights weights_of(const std::string& name, const TensorView& v, const char* layout) {
-  check_view(name, v, 3, 4, layout);
+Weights weights_of(const ArgName& name, const TensorView& v, const char* layout) {
+  const std::int64_t span = check_view(name, v, 3, 4, layout);
   check_float(name, v);
   if (v.rank == 4) {
     if (v.shape[1] != 1) {
-      fail(name + ": a rank-4 weight must have extent 1 in dimension 1, got shape " + shape_of(v));
+      fail(name.str() + ": a rank-4 weight must have extent 1 in dimension 1, got shape " +
+           shape_of(v));
     }
-    return {v.shape[0], v.shape[2], v.shape[3], v.stride[0], v.stride[2]};
+    return {v.shape[0], v.shape[2], v.shape[3], v.stride[0], v.stride[2], span};
   }
-  return {v.shape[0], v.shape[1], v.shape[2], v.stride[0], v.stride[1]};
+  return {v.shape[0], v.shape[1], v.shape[2], v.stride[0], v.stride[1], span};
 }
 
-void require_positive(const std::string& what, std::int64_t value) {
-  if (value < 1) fail(what + " must be >= 1, got " + std::to_string(value));
+/// `what` must be >= 1; the message reads "<name><what> must be >= 1, got <value>".
+void require_positive(const ArgName& name, const char* what, std::int64_t value) {
+  if (value < 1) fail(name.str() + what + " must be >= 1, got " + std::to_string(value));
 }
 
-void check_index_array(const std::string& name, const TensorView& v, std::int64_t expected,
-                       DType expected_dtype) {
-  check_view(name, v, 1, 1, "a 1-D index array");
+std::int64_t check_index_array(const char* name, const TensorView& v, std::int64_t expected,
+                               DType expected_dtype) {
+  const std::int64_t span = check_view({name}, v, 1, 1, "a 1-D index array");
   if (!is_index(v.dtype)) {
-    fail(name + ": dtype " + name_of(v.dtype) + " is not an index type (i32 or i64)");
+    fail(std::string(name) + ": dtype " + name_of(v.dtype) + " is not an index type (i32 or i64)");
   }
   if (v.dtype != expected_dtype) {
-    fail(name + ": dtype " + name_of(v.dtype) + " differs from the batch's " +
+    fail(std::string(name) + ": dtype " + name_of(v.dtype) + " differs from the batch's " +
          name_of(expected_dtype) + " (one index type per call)");
   }
   if (v.shape[0] != expected) {
-    fail(name + ": has " + std::to_string(v.shape[0]) + " elements, expected " +
+    fail(std::string(name) + ": has " + std::to_string(v.shape[0]) + " elements, expected " +
          std::to_string(expected));
   }
+  return span;
 }
 
-/// Fills the metadata fields of p (T already set) and returns the metadata views.
-void set_batch(Problem& p, const BatchArgs& batch, const TensorView* meta[3], int* meta_count) {
-  *meta_count = 0;
+/// The metadata views of a call (three in segment form, one per token).
+struct Metadata {
+  Checked view[3];
+  int count = 0;
+};
+
+/// Fills the metadata fields of p (T already set) and returns the checked metadata views.
+Metadata set_batch(Problem& p, const BatchArgs& batch) {
+  Metadata meta;
   if (batch.form == MetaForm::segments) {
     if (batch.segments == nullptr) fail("batch: null SegmentBatch");
     const SegmentBatch& b = *batch.segments;
@@ -157,9 +197,11 @@ void set_batch(Problem& p, const BatchArgs& batch, const TensorView* meta[3], in
            " tensor");
     }
     const std::int64_t S = b.seg_start.shape[0];
-    check_index_array("seg_start", b.seg_start, S, b.seg_start.dtype);
-    check_index_array("seg_len", b.seg_len, S, b.seg_start.dtype);
-    check_index_array("lora_id", b.lora_id, S, b.seg_start.dtype);
+    meta.view[0] = {&b.seg_start,
+                    check_index_array("seg_start", b.seg_start, S, b.seg_start.dtype)};
+    meta.view[1] = {&b.seg_len, check_index_array("seg_len", b.seg_len, S, b.seg_start.dtype)};
+    meta.view[2] = {&b.lora_id, check_index_array("lora_id", b.lora_id, S, b.seg_start.dtype)};
+    meta.count = 3;
     p.form = MetaForm::segments;
     p.meta_dtype = b.seg_start.dtype;
     p.S = S;
@@ -167,10 +209,6 @@ void set_batch(Problem& p, const BatchArgs& batch, const TensorView* meta[3], in
     p.seg_len = b.seg_len.data;
     p.lora = b.lora_id.data;
     p.max_seg_len = b.max_seg_len < 0 ? p.T : std::min(b.max_seg_len, p.T);
-    meta[0] = &b.seg_start;
-    meta[1] = &b.seg_len;
-    meta[2] = &b.lora_id;
-    *meta_count = 3;
   } else {
     if (batch.tokens == nullptr) fail("batch: null TokenBatch");
     const TokenBatch& b = *batch.tokens;
@@ -178,23 +216,24 @@ void set_batch(Problem& p, const BatchArgs& batch, const TensorView* meta[3], in
       fail("token_lora: expected a 1-D index array, got a rank-" +
            std::to_string(b.token_lora.rank) + " tensor");
     }
-    check_index_array("token_lora", b.token_lora, p.T, b.token_lora.dtype);
+    meta.view[0] = {&b.token_lora,
+                    check_index_array("token_lora", b.token_lora, p.T, b.token_lora.dtype)};
+    meta.count = 1;
     p.form = MetaForm::per_token;
     p.meta_dtype = b.token_lora.dtype;
     p.S = p.T;
     p.lora = b.token_lora.data;
     p.max_seg_len = 1;
-    meta[0] = &b.token_lora;
-    *meta_count = 1;
   }
+  return meta;
 }
 
 const char* const kMetaNames[2][3] = {{"seg_start", "seg_len", "lora_id"}, {"token_lora", "", ""}};
 
-void check_metadata_disjoint(const Problem& p, const TensorView* const meta[3], int count,
-                             const std::string& out_name, const TensorView& out) {
-  for (int i = 0; i < count; ++i) {
-    check_disjoint(kMetaNames[static_cast<int>(p.form)][i], *meta[i], out_name, out);
+void check_metadata_disjoint(const Problem& p, const Metadata& meta, const ArgName& out_name,
+                             const Checked& out) {
+  for (int i = 0; i < meta.count; ++i) {
+    check_disjoint({kMetaNames[static_cast<int>(p.form)][i]}, meta.view[i], out_name, out);
   }
 }
 
@@ -202,15 +241,16 @@ void check_metadata_disjoint(const Problem& p, const TensorView* const meta[3], 
 
 Problem make_shrink_problem(const TensorView& x, const TensorView& A, const TensorView& y,
                             const BatchArgs& batch, float scale) {
-  check_view("x", x, 2, 2, "x as [T, H]");
-  check_float("x", x);
-  const Weights a = weights_of("A", A, "A as [L, R, H] or [L, 1, R, H]");
-  check_view("y", y, 2, 2, "y as [T, R]");
-  check_float("y", y);
-  check_output_rows("y", y);
+  const ArgName x_name{"x"}, a_name{"A"}, y_name{"y"};
+  const Checked x_view{&x, check_view(x_name, x, 2, 2, "x as [T, H]")};
+  check_float(x_name, x);
+  const Weights a = weights_of(a_name, A, "A as [L, R, H] or [L, 1, R, H]");
+  const Checked y_view{&y, check_view(y_name, y, 2, 2, "y as [T, R]")};
+  check_float(y_name, y);
+  check_output_rows(y_name, y);
   const std::int64_t T = x.shape[0], H = x.shape[1];
-  require_positive("x: hidden size H", H);
-  require_positive("A: rank R", a.rows);
+  require_positive(x_name, ": hidden size H", H);
+  require_positive(a_name, ": rank R", a.rows);
   if (a.K != H) {
     fail("A: hidden size " + std::to_string(a.K) + " does not match x's H = " + std::to_string(H));
   }
@@ -242,12 +282,10 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
   p.num_slices = 1;
   p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
 
-  const TensorView* meta[3] = {};
-  int meta_count = 0;
-  set_batch(p, batch, meta, &meta_count);
-  check_disjoint("x", x, "y", y);
-  check_disjoint("A", A, "y", y);
-  check_metadata_disjoint(p, meta, meta_count, "y", y);
+  const Metadata meta = set_batch(p, batch);
+  check_disjoint(x_name, x_view, y_name, y_view);
+  check_disjoint(a_name, Checked{&A, a.span}, y_name, y_view);
+  check_metadata_disjoint(p, meta, y_name, y_view);
   return p;
 }
 
@@ -259,14 +297,12 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
   }
   if (slices == nullptr)
     fail("slices: null pointer with num_slices = " + std::to_string(num_slices));
-  check_view("out", out, 2, 2, "out as [T, W]");
-  check_float("out", out);
-  check_output_rows("out", out);
+  const ArgName out_name{"out"};
+  const Checked out_view{&out, check_view(out_name, out, 2, 2, "out as [T, W]")};
+  check_float(out_name, out);
+  check_output_rows(out_name, out);
   const std::int64_t T = out.shape[0], W = out.shape[1];
   const bool single = num_slices == 1;
-  auto name = [single](int i, const char* what) {
-    return single ? std::string(what) : "slices[" + std::to_string(i) + "]." + what;
-  };
 
   Problem p;
   p.op = OpKind::expand;
@@ -279,24 +315,25 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
   p.num_slices = num_slices;
   for (int i = 0; i < num_slices; ++i) {
     const ExpandSlice& s = slices[i];
-    const std::string u_name = name(i, "u"), b_name = name(i, "B"), off_name = name(i, "offset");
-    check_view(u_name, s.u, 2, 2, "u as [T, R]");
+    const int index = single ? -1 : i;
+    const ArgName u_name{"u", index}, b_name{"B", index}, off_name{"offset", index};
+    const Checked u_view{&s.u, check_view(u_name, s.u, 2, 2, "u as [T, R]")};
     check_float(u_name, s.u);
     const Weights b = weights_of(b_name, s.B, "B as [L, N, R] or [L, 1, N, R]");
     const std::int64_t R = s.u.shape[1];
-    require_positive(u_name + ": rank R", R);
-    require_positive(b_name + ": output features N", b.rows);
+    require_positive(u_name, ": rank R", R);
+    require_positive(b_name, ": output features N", b.rows);
     if (s.u.shape[0] != T) {
-      fail(u_name + ": has " + std::to_string(s.u.shape[0]) +
+      fail(u_name.str() + ": has " + std::to_string(s.u.shape[0]) +
            " rows, out has T = " + std::to_string(T));
     }
     if (b.K != R) {
-      fail(b_name + ": rank " + std::to_string(b.K) + " does not match " + u_name +
+      fail(b_name.str() + ": rank " + std::to_string(b.K) + " does not match " + u_name.str() +
            "'s R = " + std::to_string(R));
     }
-    if (s.offset < 0) fail(off_name + ": negative offset " + std::to_string(s.offset));
+    if (s.offset < 0) fail(off_name.str() + ": negative offset " + std::to_string(s.offset));
     if (s.offset > W - b.rows) {
-      fail(off_name + " + N = " + std::to_string(s.offset) + " + " + std::to_string(b.rows) +
+      fail(off_name.str() + " + N = " + std::to_string(s.offset) + " + " + std::to_string(b.rows) +
            " exceeds out's width W = " + std::to_string(W));
     }
     if (i == 0) {
@@ -306,19 +343,19 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
       p.L = b.L;
     } else {
       if (s.u.dtype != p.in_dtype) {
-        fail(u_name + ": dtype " + name_of(s.u.dtype) + " differs from slices[0].u's " +
+        fail(u_name.str() + ": dtype " + name_of(s.u.dtype) + " differs from slices[0].u's " +
              name_of(p.in_dtype));
       }
       if (s.B.dtype != p.w_dtype) {
-        fail(b_name + ": dtype " + name_of(s.B.dtype) + " differs from slices[0].B's " +
+        fail(b_name.str() + ": dtype " + name_of(s.B.dtype) + " differs from slices[0].B's " +
              name_of(p.w_dtype));
       }
       if (R != p.K) {
-        fail(u_name + ": rank R = " + std::to_string(R) +
+        fail(u_name.str() + ": rank R = " + std::to_string(R) +
              " differs from slices[0]'s R = " + std::to_string(p.K));
       }
       if (b.L != p.L) {
-        fail(b_name + ": has " + std::to_string(b.L) +
+        fail(b_name.str() + ": has " + std::to_string(b.L) +
              " adapters, slices[0].B has L = " + std::to_string(p.L));
       }
     }
@@ -334,14 +371,12 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
     p.slice[i] =
         SliceArgs{s.u.data, s.B.data, s.u.stride[0], b.stride_l, b.stride_row, b.rows, s.offset};
     p.max_n = std::max(p.max_n, b.rows);
-    check_disjoint(u_name, s.u, "out", out);
-    check_disjoint(b_name, s.B, "out", out);
+    check_disjoint(u_name, u_view, out_name, out_view);
+    check_disjoint(b_name, Checked{&s.B, b.span}, out_name, out_view);
   }
 
-  const TensorView* meta[3] = {};
-  int meta_count = 0;
-  set_batch(p, batch, meta, &meta_count);
-  check_metadata_disjoint(p, meta, meta_count, "out", out);
+  const Metadata meta = set_batch(p, batch);
+  check_metadata_disjoint(p, meta, out_name, out_view);
   return p;
 }
 
