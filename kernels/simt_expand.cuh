@@ -12,10 +12,11 @@
 
 namespace sgmv::gpu {
 
-/// Rows of one block tile, rows accumulated at once, columns per thread.
-inline constexpr int kSimtExpandRows = 16;
-inline constexpr int kSimtExpandRowStep = 4;
-inline constexpr int kSimtExpandThreadCols = 8;
+/// Rows of one block tile, rows accumulated at once, columns per thread (per
+/// vendor: SimtTile in vendor.cuh).
+inline constexpr int kSimtExpandRows = SimtTile::kExpandRows;
+inline constexpr int kSimtExpandRowStep = SimtTile::kExpandRowStep;
+inline constexpr int kSimtExpandThreadCols = SimtTile::kExpandThreadCols;
 inline constexpr int kSimtExpandCols = kBlockThreads * kSimtExpandThreadCols;
 
 template <class T, class Index>

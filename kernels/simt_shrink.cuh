@@ -12,9 +12,13 @@
 
 namespace sgmv::gpu {
 
-/// Rows and outputs of one block tile of the SIMT shrink.
-inline constexpr int kSimtShrinkRows = 4;
-inline constexpr int kSimtShrinkCols = 8;
+/// Rows and outputs of one block tile of the SIMT shrink (per vendor:
+/// SimtTile in vendor.cuh).
+inline constexpr int kSimtShrinkRows = SimtTile::kShrinkRows;
+inline constexpr int kSimtShrinkCols = SimtTile::kShrinkCols;
+static_assert((kSimtShrinkRows * kSimtShrinkCols & (kSimtShrinkRows * kSimtShrinkCols - 1)) == 0 &&
+                  kSimtShrinkRows * kSimtShrinkCols <= kBlockThreads,
+              "block_reduce: a power of two of outputs, at most one per thread");
 
 template <class T, class Index>
 __device__ inline float load_one(const void* base, DType dtype, Index off) {

@@ -1,6 +1,7 @@
 // The one place where CUDA and HIP differ for sgmv's shared GPU sources
 // (backends/cuda_hip, kernels/): runtime API names, warp width, lane
-// shuffles, half-precision conversions, and which fast paths exist.
+// shuffles, half-precision conversions, which fast paths exist, and the
+// tiles of the portable SIMT kernels (SimtTile).
 //
 // Everything else in kernels/ is written once against these names. Only the
 // HIP branch below belongs to the HIP backend's owner.
@@ -55,6 +56,34 @@ __device__ inline std::uint32_t pack_f16x2(float lo, float hi) {
   return static_cast<std::uint32_t>(__half_as_ushort(__float2half_rn(lo))) |
          (static_cast<std::uint32_t>(__half_as_ushort(__float2half_rn(hi))) << 16);
 }
+
+/// Tiles of the portable SIMT kernels (all of the HIP build's kernels), for
+/// CDNA's 64-lane wavefronts (gfx90a, gfx942). A block is 256 threads: 4
+/// wavefronts, one per SIMD of a compute unit. The host computes launch grids
+/// from these values, so they are the same in the host and device passes and
+/// for every target of a build: never derived from kWarpSize (the kernels
+/// stay correct on wave32 targets, just not tuned for them).
+struct SimtTile {
+  /// Shrink: 4 rows x 16 outputs per block, K split over the threads in
+  /// 16-byte loads per lane (a wavefront reads 1 KiB of a row per load).
+  /// A thread's 64 partial sums are reduce-scattered to exactly one output
+  /// per lane of a wave64 (none idle or duplicated), and one full wavefront
+  /// adds the 4 wavefronts' sums and stores the 64 outputs. Each column
+  /// chunk re-reads all of x: 16 columns read it once for ranks up to 16 and
+  /// half as often as 8 would for higher ranks. Costs (hipcc 5.2, gfx90a):
+  /// 240 VGPRs, 2 waves per SIMD as 4 x 8 has at 192 (the i64 variants: 1
+  /// wave, 256 VGPRs + AGPRs), and half the blocks of 4 x 8 when a call has
+  /// few rows (decode).
+  static constexpr int kShrinkRows = 4;
+  static constexpr int kShrinkCols = 16;
+  /// Expand: 16 rows per block, 4 accumulated at once, 8 consecutive output
+  /// columns per lane: 16-byte stores of 16-bit outputs, weights loaded 16
+  /// bytes along K per lane, a wavefront covers 512 columns, a block 2048
+  /// (hidden sizes are multiples of 512: every lane has columns).
+  static constexpr int kExpandRows = 16;
+  static constexpr int kExpandRowStep = 4;
+  static constexpr int kExpandThreadCols = 8;
+};
 }  // namespace sgmv::gpu
 
 #else
@@ -87,6 +116,20 @@ __device__ inline std::uint32_t pack_f16x2(float lo, float hi) {
   const __half2 v = __floats2half2_rn(lo, hi);
   return *reinterpret_cast<const std::uint32_t*>(&v);
 }
+
+/// Tiles of the portable SIMT kernels (fp32, mixed dtypes and unaligned
+/// operands on CUDA; the tensor-core kernels serve the rest), as verified on
+/// the H100. The host computes launch grids from these values.
+struct SimtTile {
+  /// Shrink: 4 rows x 8 outputs per block; the threads split K.
+  static constexpr int kShrinkRows = 4;
+  static constexpr int kShrinkCols = 8;
+  /// Expand: 16 rows per block, 4 accumulated at once, 8 consecutive output
+  /// columns per thread (2048 per block).
+  static constexpr int kExpandRows = 16;
+  static constexpr int kExpandRowStep = 4;
+  static constexpr int kExpandThreadCols = 8;
+};
 }  // namespace sgmv::gpu
 #endif
 

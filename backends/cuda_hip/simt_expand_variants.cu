@@ -1,6 +1,7 @@
 // Registers the portable expand kernels: dtype-templated (in == w, 16-byte
 // aligned) and dtype-dynamic (any combination, any alignment), each with
-// 32-bit and 64-bit index arithmetic.
+// 32-bit and 64-bit index arithmetic. The tile is the vendor's (SimtTile in
+// kernels/vendor.cuh: the wave64 tile on HIP), the one choose_tile returns.
 #include <cstdint>
 #include <type_traits>
 

@@ -3,6 +3,7 @@
 // the tile it implements. One header so the two cannot disagree.
 #pragma once
 
+#include "kernels/metadata.cuh"  // kBlockThreads, SimtTile (vendor.cuh)
 #include "sgmv/core/launch_key.hpp"
 
 namespace sgmv::gpu {
@@ -20,8 +21,13 @@ constexpr detail::TileConfig tile(int m, int n, int k, int stages = 1) {
 }
 
 // Portable SIMT kernels (simt_shrink.cuh, simt_expand.cuh); block_k 1 marks them.
-inline constexpr int kSimtShrinkBM = 4, kSimtShrinkBN = 8;
-inline constexpr int kSimtExpandBM = 16, kSimtExpandBN = 2048;
+// Per vendor (SimtTile in kernels/vendor.cuh): CUDA 4 x 8 and 16 x 2048; HIP
+// (64-lane wavefronts) 4 x 16 and 16 x 2048. The variants register these
+// tiles and the policy returns them, so the two cannot disagree.
+inline constexpr int kSimtShrinkBM = SimtTile::kShrinkRows;
+inline constexpr int kSimtShrinkBN = SimtTile::kShrinkCols;
+inline constexpr int kSimtExpandBM = SimtTile::kExpandRows;
+inline constexpr int kSimtExpandBN = kBlockThreads * SimtTile::kExpandThreadCols;
 inline constexpr detail::TileConfig kSimtShrinkTile = tile(kSimtShrinkBM, kSimtShrinkBN, 1);
 inline constexpr detail::TileConfig kSimtExpandTile = tile(kSimtExpandBM, kSimtExpandBN, 1);
 
