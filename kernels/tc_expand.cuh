@@ -7,8 +7,10 @@
 //
 // Output columns are permuted inside each warp's 32 so that lane (g, c) ends
 // up holding 8 consecutive columns of its rows: B fragment column ν of n-tile
-// j is physical column 8 * (ν / 2) + 2 j + ν % 2. Lanes then store 16 bytes
-// (8 x 16-bit) per row, and a quad writes 64 contiguous bytes.
+// j is physical column 8 * (ν / 2) + 2 j + ν % 2. Each m16 tile of products
+// (scaled, fp32) is written to shared memory, then the block stores it row by
+// row: a warp writes one row's 256 columns (512 contiguous bytes for 16-bit
+// outputs) per instruction, and reads the old values the same way when it adds.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +28,16 @@ inline constexpr int kTcExpandCols = (kBlockThreads / 32) * 32;
 /// ADD: out += product (Problem::add); a template parameter so that the
 /// registers holding the old values exist only in the kernels that read them.
 template <class T, int BM, int KC, bool ADD>
-__global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
+__global__ void __launch_bounds__(kBlockThreads, KC <= 2 ? 2 : 1)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   constexpr int MT = BM / 16;
   __shared__ TokenList scratch;
+  // Two m16 tiles of products (double-buffered: one barrier per tile). The
+  // row stride is padded by 16 bytes so that rows g and g + 1 of a quarter
+  // warp's 32-byte writes fall in different banks.
+  constexpr int kStride = kTcExpandCols + 4;
+  __shared__ __align__(16) float staged[2][16][kStride];
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 
@@ -38,8 +45,7 @@ __global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
         const SliceArgs& sl = p.slice[cc.slice];
-        const std::int64_t wn0 = cc.n0 + warp * 32;
-        if (wn0 >= cc.n_end) return;  // no block-wide synchronisation in this body
+        const std::int64_t wn0 = cc.n0 + warp * 32;  // warps past n_end load zeros
         const S* w_rows[4];
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
@@ -60,37 +66,55 @@ __global__ void __launch_bounds__(kBlockThreads, KC == 1 ? 2 : 1)
           }
         }
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
+        __syncthreads();  // the previous tile's stores are done with `staged`
 
         const std::int64_t K = p.K;
-        const std::int64_t col0 = wn0 + 8 * c;  // this lane's 8 output columns
-        const std::int64_t left = cc.n_end - col0;
-        const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
 
-        // Rows i of the tile get out[row, col0 .. col0 + 7] = (old) + scale * acc.
+        // The store of m16 tile mt: products to shared memory, one barrier,
+        // then thread tid writes 8 columns of rows tid / 32 and tid / 32 + 8.
+        const int store_col = lane * 8;  // the 8 columns this thread stores
+        const std::int64_t store_left = cc.n_end - (cc.n0 + store_col);
+        const int store_cols = store_left <= 0 ? 0 : (store_left < 8 ? static_cast<int>(store_left) : 8);
         auto store_tile = [&](int mt, const float(&acc)[4][4]) {
-          if (cols == 0) return;
+          float(&buf)[16][kStride] = staged[mt & 1];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            float* dst = &buf[h * 8 + g][warp * 32 + 8 * c];
+            float v[8];
+#pragma unroll
+            for (int m = 0; m < 8; ++m) v[m] = p.scale * acc[m / 2][(m & 1) + 2 * h];
+            reinterpret_cast<float4*>(dst)[0] = make_float4(v[0], v[1], v[2], v[3]);
+            reinterpret_cast<float4*>(dst)[1] = make_float4(v[4], v[5], v[6], v[7]);
+          }
+          __syncthreads();
+          if (store_cols == 0) return;
           float old[2][8] = {};
+          std::int64_t off[2] = {0, 0};
+          bool live[2];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int i = mt * 16 + h * 8 + warp;
+            live[h] = i < tile.count;
+            if (live[h]) off[h] = tile.row(i) * p.out_row_stride + sl.out_col + cc.n0 + store_col;
+          }
           if constexpr (ADD) {
-        // Both rows' old values before either store (stores could alias them,
-        // so the compiler would not hoist these loads itself).
+            // Both rows' old values before either store (stores could alias them,
+            // so the compiler would not hoist these loads itself).
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              const int i = mt * 16 + h * 8 + g;
-              if (i < tile.count) {
-                load_out_chunk<8>(p.out, p.out_dtype,
-                                  tile.row(i) * p.out_row_stride + sl.out_col + col0, cols, old[h]);
-              }
+              if (live[h]) load_out_chunk<8>(p.out, p.out_dtype, off[h], store_cols, old[h]);
             }
           }
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int i = mt * 16 + h * 8 + g;
-            if (i >= tile.count) continue;
-            float v[8];
-#pragma unroll
-            for (int m = 0; m < 8; ++m) v[m] = old[h][m] + p.scale * acc[m / 2][(m & 1) + 2 * h];
-            store_out_chunk<8>(p.out, p.out_dtype,
-                               tile.row(i) * p.out_row_stride + sl.out_col + col0, cols, v);
+            if (!live[h]) continue;
+            const float* src = &buf[h * 8 + warp][store_col];
+            const float4 lo = reinterpret_cast<const float4*>(src)[0];
+            const float4 hi = reinterpret_cast<const float4*>(src)[1];
+            const float v[8] = {old[h][0] + lo.x, old[h][1] + lo.y, old[h][2] + lo.z,
+                                old[h][3] + lo.w, old[h][4] + hi.x, old[h][5] + hi.y,
+                                old[h][6] + hi.z, old[h][7] + hi.w};
+            store_out_chunk<8>(p.out, p.out_dtype, off[h], store_cols, v);
           }
         };
         auto load_a = [&](auto whole, int mt, std::int64_t k0, uint4(&a)[2][KC]) {

@@ -39,6 +39,83 @@ struct ShrinkShape {
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");
 };
 
+/// The end of every tensor-core shrink tile: the partial sums of the KW
+/// warp groups along K (acc, in mma C-fragment layout, warp group mw of MW
+/// along the rows) are added through shared memory `partial` (kSlots tiles of
+/// BM x BN floats: a tree), then across the CS blocks of a cluster through
+/// distributed shared memory, scaled and rounded once on store. y is
+/// overwritten. Uniform across the block (and cluster): it synchronises.
+template <int BM, int BN, int MW, int CS, int MT, int NT>
+__device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTile& tile,
+                                                   const ColumnChunk& cc, float (&acc)[MT][NT][4],
+                                                   float* partial) {
+  constexpr int kWarps = kBlockThreads / 32, KW = kWarps / MW, RM = BM / MW;
+  static_assert(RM == MT * 16, "each warp group holds MT m16 tiles");
+  const int tid = static_cast<int>(threadIdx.x);
+  const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
+  const int mw = warp / KW, kq = warp % KW;
+  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
+  const SliceArgs& sl = p.slice[cc.slice];
+
+  // A tree over the KW warp groups through the slots; each warp writes and
+  // reads only its own rows (mw) of a slot.
+  auto each_fragment = [&](auto&& f) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt) {
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const int row = mw * RM + mt * 16 + g + (q >= 2 ? 8 : 0);
+          const int col = nt * 8 + 2 * c + (q & 1);
+          f(acc[mt][nt][q], row * BN + col);
+        }
+      }
+    }
+  };
+  __syncthreads();  // the previous user of `partial` is done with it
+#pragma unroll
+  for (int half = KW / 2; half >= 1; half /= 2) {
+    if (kq >= half && kq < 2 * half) {
+      float* slot = partial + (kq - half) * BM * BN;
+      each_fragment([&](float v, int idx) { slot[idx] = v; });
+    }
+    __syncthreads();
+    if (kq < half) {
+      const float* slot = partial + kq * BM * BN;
+      each_fragment([&](float& v, int idx) { v += slot[idx]; });
+    }
+    __syncthreads();
+  }
+  if (kq == 0) each_fragment([&](float v, int idx) { partial[idx] = v; });
+  if constexpr (CS > 1) {
+    cluster::sync();  // every block's tile sum is in its slot 0
+  } else {
+    __syncthreads();
+  }
+
+  // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
+  constexpr int kElems = BM * BN, kPer = (kElems + CS - 1) / CS;
+  const int e0 = rank * kPer;
+  const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
+  for (int e = e0 + tid; e < e1; e += kBlockThreads) {
+    const int row = e / BN, col = e % BN;
+    if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
+    float sum = partial[e];
+    if constexpr (CS > 1) {
+#pragma unroll
+      for (int b = 0; b < CS; ++b) {
+        if (b != rank) sum += cluster::load_remote(&partial[e], static_cast<unsigned>(b));
+      }
+    }
+    const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
+    float v = p.scale * sum;
+    if (p.add) v += load_dyn(p.out, p.out_dtype, off);
+    store_dyn(p.out, p.out_dtype, off, v);
+  }
+  if constexpr (CS > 1) cluster::sync();  // slot 0 stays alive until every block has read it
+}
+
 /// The kernel body; CS > 1 only in kernels compiled for sm_90 with
 /// __cluster_dims__(CS, 1, 1) (tc_shrink_cluster_variants_sm90.cu).
 template <class T, int BM, int BN, int MW, int CS>
@@ -142,64 +219,7 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
           }
         }
 
-        // Sum over the KW warp groups: a tree through the partial slots. Each
-        // warp writes and reads only its own rows (mw) of a slot.
-        auto each_fragment = [&](auto&& f) {
-#pragma unroll
-          for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-            for (int nt = 0; nt < NT; ++nt) {
-#pragma unroll
-              for (int q = 0; q < 4; ++q) {
-                const int row = mw * Shape::RM + mt * 16 + g + (q >= 2 ? 8 : 0);
-                const int col = nt * 8 + 2 * c + (q & 1);
-                f(acc[mt][nt][q], row * BN + col);
-              }
-            }
-          }
-        };
-        __syncthreads();  // the previous tile's reads of `partial` are done
-#pragma unroll
-        for (int half = KW / 2; half >= 1; half /= 2) {
-          if (kq >= half && kq < 2 * half) {
-            float* slot = partial[kq - half];
-            each_fragment([&](float v, int idx) { slot[idx] = v; });
-          }
-          __syncthreads();
-          if (kq < half) {
-            const float* slot = partial[kq];
-            each_fragment([&](float& v, int idx) { v += slot[idx]; });
-          }
-          __syncthreads();
-        }
-        if (kq == 0) each_fragment([&](float v, int idx) { partial[0][idx] = v; });
-        if constexpr (CS > 1) {
-          cluster::sync();  // every block's tile sum is in its partial[0]
-        } else {
-          __syncthreads();
-        }
-
-        // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
-        constexpr int kElems = BM * BN, kPer = (kElems + CS - 1) / CS;
-        const int e0 = rank * kPer;
-        const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
-        for (int e = e0 + tid; e < e1; e += kBlockThreads) {
-          const int row = e / BN, col = e % BN;
-          if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
-          float sum = partial[0][e];
-          if constexpr (CS > 1) {
-#pragma unroll
-            for (int b = 0; b < CS; ++b) {
-              if (b != rank) sum += cluster::load_remote(&partial[0][e], static_cast<unsigned>(b));
-            }
-          }
-          const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
-          float v = p.scale * sum;
-          if (p.add) v += load_dyn(p.out, p.out_dtype, off);
-          store_dyn(p.out, p.out_dtype, off, v);
-        }
-        if constexpr (CS > 1)
-          cluster::sync();  // keep partial[0] alive until every block has read it
+        finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, &partial[0][0]);
       });
 }
 

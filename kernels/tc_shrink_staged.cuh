@@ -44,7 +44,7 @@ struct StagedShrinkShape {
   static constexpr int kSlots = KW > 1 ? KW / 2 : 1;
   static constexpr int kPartialBytes = kSlots * BM * BN * 4;
   static constexpr int kSmemBytes =
-      STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes;
+      STAGES * kStageBytes > kPartialBytes ? STAGES* kStageBytes : kPartialBytes;
   static_assert(BM % 16 == 0 && BN % 8 == 0 && KT % 64 == 0 && STAGES >= 2, "tile");
   static_assert(MW * KW == kWarps && MT * 16 * MW == BM, "warp split");
 };
@@ -62,29 +62,35 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   const int mw = warp / KW, kq = warp % KW;
   const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
   const std::uint32_t smem_base = async::smem_addr(smem);
+  static_assert(kBlockThreads % kUnits == 0 && (kBlockThreads / kUnits) % 2 == 0,
+                "a thread copies the same unit of rows of one parity");
+  constexpr int kRowsPerRound = kBlockThreads / kUnits;
+  constexpr int kRowBytes = KT * 2;
 
-  // Shared address of 16-byte unit u of row r in stage s.
-  auto unit_addr = [&](int s, int r, int u) {
-    return smem_base + static_cast<std::uint32_t>(s * Shape::kStageBytes + r * KT * 2 +
-                                                  ((u ^ ((r & 1) << 2)) * 16));
-  };
+  // Copies: thread tid moves unit `cu` of rows cr + i * kRowsPerRound, in
+  // every step (the rows all have the parity of cr, hence one swizzle).
+  const int cu = tid % kUnits, cr = tid / kUnits;
+  const std::uint32_t copy_dst =
+      static_cast<std::uint32_t>(cr * kRowBytes + ((cu ^ ((cr & 1) << 2)) * 16));
+  // Fragment loads: this lane reads rows (mw * MT + mt) * 16 + h * 8 + g of
+  // x and BM + nt * 8 + g of A, all of the parity of g.
+  const std::uint32_t lane_x =
+      smem_base + static_cast<std::uint32_t>((mw * MT * 16 + g) * kRowBytes);
+  const std::uint32_t lane_w = smem_base + static_cast<std::uint32_t>((BM + g) * kRowBytes);
+  const int parity = g & 1;
 
   for_each_tile<BM, BN, CS>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, BN);
         const SliceArgs& sl = p.slice[cc.slice];
         const std::int64_t K = p.K;
-        const S* x0 = static_cast<const S*>(sl.in) + tile.row(0) * sl.in_row_stride;
+        const S* const x0 = static_cast<const S*>(sl.in) + tile.row(0) * sl.in_row_stride;
 
-        // This thread's copies: the same (row, unit) in every step, so the
-        // row pointers are found once. Rows past the tile copy nothing.
+        // The rows this thread copies (null: past the tile, copies zeros).
         const S* src[kCopies];
-        std::uint32_t dst_off[kCopies];
-        int unit_k[kCopies];
 #pragma unroll
         for (int i = 0; i < kCopies; ++i) {
-          const int idx = i * kBlockThreads + tid;
-          const int r = idx / kUnits, u = idx % kUnits;
+          const int r = cr + i * kRowsPerRound;
           src[i] = nullptr;
           if (r < BM) {
             if (r < tile.count) {
@@ -96,8 +102,6 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
               src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
             }
           }
-          dst_off[i] = r < Shape::kRows ? unit_addr(0, r, u) - smem_base : 0u;
-          unit_k[i] = r < Shape::kRows ? u * 8 : -1;
         }
 
         // This block's K steps [t_begin, t_end): the cluster splits them.
@@ -108,16 +112,17 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
         const int n_steps = t_end > t_begin ? static_cast<int>(t_end - t_begin) : 0;
 
         auto issue = [&](int step, int stage) {
-          const std::int64_t k0 = (t_begin + step) * static_cast<std::int64_t>(KT);
-          const std::uint32_t stage_base =
-              smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes);
+          const std::int64_t k = (t_begin + step) * static_cast<std::int64_t>(KT) + cu * 8;
+          const std::int64_t left = K - k;  // elements of this unit inside the row
+          const int bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
+          const std::uint32_t dst =
+              smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
 #pragma unroll
           for (int i = 0; i < kCopies; ++i) {
-            if (unit_k[i] < 0) continue;  // idx past the step's units (last round only)
-            const std::int64_t k = k0 + unit_k[i];
-            const std::int64_t left = K - k;
-            const int bytes = src[i] == nullptr || left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
-            async::copy16(stage_base + dst_off[i], bytes > 0 ? src[i] + k : x0, bytes);
+            if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
+            const int n = src[i] != nullptr ? bytes : 0;
+            async::copy16(dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes),
+                          n > 0 ? src[i] + k : x0, n);
           }
         };
 
@@ -128,29 +133,30 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
           async::commit();
         }
         float acc[MT][NT][4] = {};
+#pragma unroll 1  // unrolling the steps only costs registers: the copies run ahead
         for (int step = 0; step < n_steps; ++step) {
           async::wait<STAGES - 2>();
           __syncthreads();  // step `step` is in shared memory for every warp
-          const int stage = step % STAGES;
-#pragma unroll
+          const std::uint32_t stage_off =
+              static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
+#pragma unroll 1
           for (int ch = kq; ch < Shape::kChunks; ch += KW) {
-            uint4 a[MT][2], b[NT];
+            // Unit ch * 4 + c, swizzled by the row parity (bit 2 of the unit).
+            const std::uint32_t unit =
+                stage_off + static_cast<std::uint32_t>(((ch ^ parity) * 4 + c) * 16);
+            uint4 a[MT][2];
 #pragma unroll
             for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
               for (int h = 0; h < 2; ++h) {
-                a[mt][h] = async::load_shared16(
-                    unit_addr(stage, (mw * MT + mt) * 16 + h * 8 + g, ch * 4 + c));
+                a[mt][h] = async::load_shared16(lane_x + unit + (mt * 16 + h * 8) * kRowBytes);
               }
             }
 #pragma unroll
             for (int nt = 0; nt < NT; ++nt) {
-              b[nt] = async::load_shared16(unit_addr(stage, BM + nt * 8 + g, ch * 4 + c));
-            }
+              const uint4 b = async::load_shared16(lane_w + unit + nt * 8 * kRowBytes);
 #pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b[nt]);
+              for (int mt = 0; mt < MT; ++mt) mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b);
             }
           }
           // Refill the stage every warp finished with before this step's barrier.

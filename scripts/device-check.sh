@@ -14,6 +14,7 @@
 #   bench      sgmv-bench --all (PERFORMANCE.md's workloads)        -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
 #   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
+# SKIP="memcheck racecheck ..." leaves stages out (for quick tuning runs).
 # A failed build stops the script; every later stage runs even when an earlier
 # one failed. Exit status: non-zero when any stage failed. A summary comes last.
 set -uo pipefail
@@ -34,6 +35,12 @@ failed=0
 stage() {
   local name=$1 log=$2 limit=$3
   shift 3
+  case " ${SKIP:-} " in *" $name "*)
+    names+=("$name")
+    results+=("skipped (SKIP)")
+    return 0
+    ;;
+  esac
   local start=$SECONDS rc=0
   echo "==> [$name] $*" | tee -a "$OUT/$log"
   timeout --kill-after=10 "$limit" "$@" >>"$OUT/$log" 2>&1 || rc=$?
@@ -72,7 +79,7 @@ summary() {
   fi
   if [ -f "$OUT/tune.txt" ]; then
     echo "---- shrink tiles (BM,BN,MW,CS) ----"
-    grep -E "^(## |prefill|decode)" "$OUT/tune.txt" | cut -c1-150
+    grep -E "^(## |prefill|decode|qkv)" "$OUT/tune.txt" | cut -c1-150
   fi
   if [ -f "$OUT/bench.txt" ]; then
     echo "---- sgmv-bench ----"
@@ -110,7 +117,7 @@ stage memcheck3 sanitizer.log 120 $SAN --tool memcheck \
 # per-token gathering (every kernel), in both metadata forms.
 stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazard \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1 \
-  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_cluster_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_64_k32'
+  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_staged_cluster_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
 
 # ---- benchmark ---------------------------------------------------------------
 : >"$OUT/bench.txt"
@@ -127,16 +134,31 @@ tune() {
       --check-rows 64 | grep -E "^$workload " || return 1
   done
 }
+tune_expand() {
+  local workload=$1 op=$2
+  shift 2
+  local t
+  for t in "$@"; do
+    echo "## $workload $op tile $t"
+    SGMV_CUDA_EXPAND_TILE=$t "$BUILD/bench/sgmv-bench" "$workload" --op "$op" --no-launch-path \
+      --check-rows 64 | grep -E "^$workload " || return 1
+  done
+}
 tune_all() {
-  tune prefill_r16 32,16,1,1 32,32,1,1 128,16,8,4 &&
-    tune prefill_r64 32,64,1,1 32,64,1,2 64,64,4,2 128,64,8,4 &&
-    tune decode_r16 16,16,1,1 16,8,1,1 16,16,1,8 &&
-    tune decode_r64 16,16,1,1 16,16,1,8 16,32,1,8
+  # s:BM,BN,KT,CS = staged (cp.async) tiles; BM,BN,MW,CS = register-direct tiles.
+  tune prefill_r16 s:32,16,128,1 s:32,16,128,2 s:16,16,256,1 s:64,16,128,1 32,16,1,1 &&
+    tune prefill_r64 s:32,64,128,1 s:32,64,128,2 s:64,64,128,1 s:64,64,128,2 s:16,64,128,1 32,64,1,1 &&
+    tune decode_r16 s:16,16,256,8 s:16,16,256,4 s:16,16,256,1 s:16,8,256,1 16,8,1,1 &&
+    tune decode_r64 s:16,64,128,8 s:16,32,256,8 s:16,64,128,1 16,16,1,1 &&
+    tune_expand prefill_r16 expand 64,1 128,1 &&
+    tune_expand decode_r16 expand 64,1 128,1 &&
+    tune_expand prefill_r64 expand 64,2 32,4 &&
+    tune_expand qkv_r16 expand_multi 64,1 128,1
 }
 : >"$OUT/tune.txt"
-export -f tune tune_all
+export -f tune tune_expand tune_all
 export BUILD
-stage tune tune.txt 150 bash -c tune_all
+stage tune tune.txt 240 bash -c tune_all
 
 # ---- a profile of the tensor-core kernels (where the time goes) ---------------
 stage profile profile.txt 120 ncu --section SpeedOfLight --section LaunchStats --section Occupancy \

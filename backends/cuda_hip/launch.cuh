@@ -4,6 +4,7 @@
 // benchmark's raw launch of RawLaunch would. No sync, allocation or copy.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "backends/cuda_hip/gpu_call.hpp"
@@ -17,7 +18,7 @@ using KernelFn = void (*)(Problem);
 /// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh),
 /// CS blocks per row unit for kernels built with __cluster_dims__(CS, 1, 1);
 /// false when there is nothing to launch.
-template <KernelFn kKernel, int BM, int BN, int CS = 1>
+template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
 bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
@@ -31,15 +32,30 @@ bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detai
   raw->block[0] = kBlockThreads;
   raw->block[1] = 1;
   raw->block[2] = 1;
-  raw->shared_bytes = 0;
+  raw->shared_bytes = SMEM;
   return true;
 }
 
-template <KernelFn kKernel, int BM, int BN, int CS = 1>
+/// Kernels with more than 48 KiB of dynamic shared memory must say so to the
+/// runtime once per device before their first launch there; one relaxed load
+/// on later launches.
+template <KernelFn kKernel, int SMEM>
+void allow_shared_memory(int device) {
+  static std::atomic<std::uint64_t> done{0};
+  const std::uint64_t bit = device < 64 ? std::uint64_t{1} << device : 0u;
+  if (bit != 0 && (done.load(std::memory_order_relaxed) & bit) != 0) return;
+  check(SGMV_GPU_API(FuncSetAttribute)(reinterpret_cast<const void*>(kKernel),
+                                       SGMV_GPU_API(FuncAttributeMaxDynamicSharedMemorySize), SMEM),
+        "FuncSetAttribute", device);
+  done.fetch_or(bit, std::memory_order_relaxed);
+}
+
+template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
 void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
   detail::RawLaunch raw;
-  if (!describe_launch<kKernel, BM, BN, CS>(p, tile, &raw)) return;
+  if (!describe_launch<kKernel, BM, BN, CS, SMEM>(p, tile, &raw)) return;
   DeviceGuard guard(env.device);
+  if constexpr (SMEM > 48 * 1024) allow_shared_memory<kKernel, SMEM>(env.device);
   void* args[] = {const_cast<Problem*>(&p)};
   check(SGMV_GPU_API(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
                                    dim3(raw.block[0], raw.block[1], raw.block[2]), args,
@@ -47,14 +63,15 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
         "LaunchKernel", env.device);
 }
 
-/// A KernelVariant for kernel kKernel with a BM x BN block tile.
-template <KernelFn kKernel, int BM, int BN, int CS = 1>
+/// A KernelVariant for kernel kKernel with a BM x BN block tile, clusters of
+/// CS blocks and SMEM bytes of dynamic shared memory.
+template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
 detail::KernelVariant make_variant(const char* name, detail::OpKind op) {
   detail::KernelVariant v;
   v.name = name;
   v.op = op;
-  v.launch = &launch<kKernel, BM, BN, CS>;
-  v.describe = &describe_launch<kKernel, BM, BN, CS>;
+  v.launch = &launch<kKernel, BM, BN, CS, SMEM>;
+  v.describe = &describe_launch<kKernel, BM, BN, CS, SMEM>;
   return v;
 }
 

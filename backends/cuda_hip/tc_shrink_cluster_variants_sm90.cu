@@ -1,8 +1,9 @@
-// Registers the tensor-core shrink kernels that split K over a thread-block
-// cluster (sm_90): decode-sized work gets enough blocks in flight, and
-// prefill tiles grow taller (A is re-read once per tile) without losing
-// blocks. Built only for sm_90 targets (backends/cuda/CMakeLists.txt defines
-// SGMV_CUDA_SM90_TU there); elsewhere, and under HIP, the registration is empty.
+// Registers the staged tensor-core shrink kernels that split K over a
+// thread-block cluster (sm_90): decode-sized work (a few rows per adapter)
+// gets enough blocks in flight, and prefill tiles get twice the blocks
+// without re-reading A more often. Built only for sm_90 targets
+// (backends/cuda/CMakeLists.txt defines SGMV_CUDA_SM90_TU there); elsewhere,
+// and under HIP, the registration is empty.
 #include "backends/cuda_hip/tiles.hpp"
 #include "backends/cuda_hip/variants.hpp"
 #include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
@@ -13,34 +14,35 @@
 namespace sgmv::gpu {
 namespace {
 
-template <class T, int BM, int BN, int MW, int CS>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 1)
-    tc_shrink_cluster_kernel(const Problem p) {
-  tc_shrink_body<T, BM, BN, MW, CS>(p);
+template <class T, int BM, int BN, int KT, int STAGES, int CS>
+__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 2)
+    tc_shrink_staged_cluster_kernel(const Problem p) {
+  tc_shrink_staged_body<T, BM, BN, KT, STAGES, CS>(p);
 }
 
-template <class T, int BM, int BN, int MW, int CS>
+template <class T, int BM, int BN, int KT, int STAGES, int CS>
 detail::KernelVariant variant(const char* name) {
-  return tc_shrink_variant<&tc_shrink_cluster_kernel<T, BM, BN, MW, CS>, T, BM, BN, MW, CS>(name);
+  return tc_shrink_staged_variant<&tc_shrink_staged_cluster_kernel<T, BM, BN, KT, STAGES, CS>, T,
+                                  BM, BN, KT, STAGES, CS>(name);
 }
 
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-  // Decode-sized: 16-row tiles, K split over 8 blocks.
-  r.add(variant<T, 16, 16, 1, 8>(bf16 ? "tc_shrink_cluster<bf16,16x16,mw1,cs8>"
-                                      : "tc_shrink_cluster<f16,16x16,mw1,cs8>"));
-  r.add(variant<T, 16, 32, 1, 8>(bf16 ? "tc_shrink_cluster<bf16,16x32,mw1,cs8>"
-                                      : "tc_shrink_cluster<f16,16x32,mw1,cs8>"));
-  // Prefill: tall tiles, warps along the rows, K split over the cluster.
-  r.add(variant<T, 128, 16, 8, 4>(bf16 ? "tc_shrink_cluster<bf16,128x16,mw8,cs4>"
-                                       : "tc_shrink_cluster<f16,128x16,mw8,cs4>"));
-  r.add(variant<T, 128, 64, 8, 4>(bf16 ? "tc_shrink_cluster<bf16,128x64,mw8,cs4>"
-                                       : "tc_shrink_cluster<f16,128x64,mw8,cs4>"));
-  r.add(variant<T, 64, 64, 4, 2>(bf16 ? "tc_shrink_cluster<bf16,64x64,mw4,cs2>"
-                                      : "tc_shrink_cluster<f16,64x64,mw4,cs2>"));
-  r.add(variant<T, 32, 64, 1, 2>(bf16 ? "tc_shrink_cluster<bf16,32x64,mw1,cs2>"
-                                      : "tc_shrink_cluster<f16,32x64,mw1,cs2>"));
+#define SGMV_CLUSTER(BM, BN, KT, ST, CS)                                                 \
+  r.add(variant<T, BM, BN, KT, ST, CS>(                                                  \
+      bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
+           : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
+  // Decode-sized: 16-row tiles, K split over 4 or 8 blocks.
+  SGMV_CLUSTER(16, 16, 256, 3, 8);
+  SGMV_CLUSTER(16, 16, 256, 4, 4);
+  SGMV_CLUSTER(16, 32, 256, 3, 8);
+  SGMV_CLUSTER(16, 64, 128, 4, 8);
+  // Prefill: K split over 2 blocks.
+  SGMV_CLUSTER(32, 16, 128, 4, 2);
+  SGMV_CLUSTER(32, 64, 128, 4, 2);
+  SGMV_CLUSTER(64, 64, 128, 3, 2);
+#undef SGMV_CLUSTER
 }
 
 }  // namespace

@@ -7,23 +7,42 @@
 #include "backends/cuda_hip/tiles.hpp"
 #include "backends/cuda_hip/variants.hpp"
 #include "kernels/tc_shrink.cuh"
+#include "kernels/tc_shrink_staged.cuh"
 
 namespace sgmv::gpu {
 
-template <KernelFn kKernel, class T, int BM, int BN, int MW, int CS>
-detail::KernelVariant tc_shrink_variant(const char* name) {
-  detail::KernelVariant v = make_variant<kKernel, BM, BN, CS>(name, detail::OpKind::shrink);
-  v.in = v.w = only(T::dtype);
+/// Fields every tensor-core shrink variant shares.
+inline detail::KernelVariant tc_shrink_common(detail::KernelVariant v, DType dtype,
+                                              detail::TileConfig tile) {
+  v.in = v.w = only(dtype);
   v.align_required = kAlignInW;
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per tile
-  v.tile = tc_shrink_tile(BM, BN, MW, CS);
+  v.tile = tile;
   v.priority = kPriorityTensorCore;
   return v;
 }
 
 template <class T, int BM, int BN, int MW>
 detail::KernelVariant tc_shrink_variant(const char* name) {
-  return tc_shrink_variant<&tc_shrink_kernel<T, BM, BN, MW>, T, BM, BN, MW, 1>(name);
+  return tc_shrink_common(
+      make_variant<&tc_shrink_kernel<T, BM, BN, MW>, BM, BN>(name, detail::OpKind::shrink),
+      T::dtype, tc_shrink_tile(BM, BN, MW, 1));
+}
+
+/// A staged (cp.async) shrink kernel: kKernel is tc_shrink_staged_kernel or a
+/// cluster kernel around tc_shrink_staged_body with the same shape.
+template <KernelFn kKernel, class T, int BM, int BN, int KT, int STAGES, int CS>
+detail::KernelVariant tc_shrink_staged_variant(const char* name) {
+  return tc_shrink_common(
+      make_variant<kKernel, BM, BN, CS, kStagedShrinkSmem<BM, BN, KT, STAGES>>(
+          name, detail::OpKind::shrink),
+      T::dtype, tc_staged_shrink_tile(BM, BN, KT, CS));
+}
+
+template <class T, int BM, int BN, int KT, int STAGES>
+detail::KernelVariant tc_shrink_staged_variant(const char* name) {
+  return tc_shrink_staged_variant<&tc_shrink_staged_kernel<T, BM, BN, KT, STAGES>, T, BM, BN, KT,
+                                  STAGES, 1>(name);
 }
 
 /// The single-block tiles (every architecture); choose_tile() returns these
@@ -31,11 +50,27 @@ detail::KernelVariant tc_shrink_variant(const char* name) {
 template <class T>
 void register_tc_shrink(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
+  // Loads straight into registers (kept to compare against; the policy picks
+  // them only through SGMV_CUDA_SHRINK_TILE).
   r.add(tc_shrink_variant<T, 16, 8, 1>(bf16 ? "tc_shrink<bf16,16x8>" : "tc_shrink<f16,16x8>"));
   r.add(tc_shrink_variant<T, 16, 16, 1>(bf16 ? "tc_shrink<bf16,16x16>" : "tc_shrink<f16,16x16>"));
   r.add(tc_shrink_variant<T, 32, 16, 1>(bf16 ? "tc_shrink<bf16,32x16>" : "tc_shrink<f16,32x16>"));
-  r.add(tc_shrink_variant<T, 32, 32, 1>(bf16 ? "tc_shrink<bf16,32x32>" : "tc_shrink<f16,32x32>"));
   r.add(tc_shrink_variant<T, 32, 64, 1>(bf16 ? "tc_shrink<bf16,32x64>" : "tc_shrink<f16,32x64>"));
+  // Staged through shared memory (cp.async).
+#define SGMV_STAGED(BM, BN, KT, ST)                                                 \
+  r.add(tc_shrink_staged_variant<T, BM, BN, KT, ST>(                                \
+      bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">"             \
+           : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ",s" #ST ">"))
+  SGMV_STAGED(16, 8, 256, 4);
+  SGMV_STAGED(16, 16, 256, 4);
+  SGMV_STAGED(16, 32, 256, 3);
+  SGMV_STAGED(16, 64, 128, 4);
+  SGMV_STAGED(32, 16, 128, 4);
+  SGMV_STAGED(32, 32, 128, 4);
+  SGMV_STAGED(32, 64, 128, 4);
+  SGMV_STAGED(64, 16, 128, 4);
+  SGMV_STAGED(64, 64, 128, 3);
+#undef SGMV_STAGED
 }
 
 }  // namespace sgmv::gpu

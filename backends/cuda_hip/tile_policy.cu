@@ -27,9 +27,10 @@ bool tensor_core_call(const LaunchKey& key) {
   return half_types && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
-/// SGMV_CUDA_SHRINK_TILE="BM,BN,MW,CS" forces the tensor-core shrink tile
-/// (read once; for benchmarking tiles against each other). A tile that no
-/// variant implements falls back to the generic kernel.
+/// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
+/// benchmarking tiles against each other): "s:BM,BN,KT,CS" a staged tile,
+/// "BM,BN,MW,CS" a register-direct one. A tile that no variant implements
+/// falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
   TileConfig tile;
@@ -37,35 +38,80 @@ struct TileOverride {
 TileOverride read_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
-  int bm = 0, bn = 0, mw = 0, cs = 0;
-  if (text != nullptr && std::sscanf(text, "%d,%d,%d,%d", &bm, &bn, &mw, &cs) == 4 && bm > 0 &&
-      bn > 0 && mw > 0 && cs > 0) {
+  if (text == nullptr) return o;
+  const bool staged = text[0] == 's' && text[1] == ':';
+  int bm = 0, bn = 0, third = 0, cs = 0;
+  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 &&
+      bm > 0 && bn > 0 && third > 0 && cs > 0) {
     o.set = true;
-    o.tile = tc_shrink_tile(bm, bn, mw, cs);
+    o.tile = staged ? tc_staged_shrink_tile(bm, bn, third, cs) : tc_shrink_tile(bm, bn, third, cs);
   }
   return o;
 }
 
-/// Shrink. Decode-sized work (one or a few rows per adapter): 16-row tiles,
-/// narrow column chunks (more blocks). Prefill: 32-row tiles (A is re-read once
-/// per tile) as wide as R up to 64. The cluster tiles (K split over the
-/// blocks of an sm_90 cluster) are registered and correct but measured no
-/// faster on the H100 so far (kernels/PERF_NOTES.md); they are chosen only
-/// through SGMV_CUDA_SHRINK_TILE until they are.
+/// Whether `device` runs thread-block clusters (compute capability 9.0+);
+/// asked once per device.
+bool device_has_clusters(int device) {
+  static std::atomic<signed char> known[64] = {};
+  if (device < 0 || device >= 64) return false;
+  signed char v = known[device].load(std::memory_order_relaxed);
+  if (v == 0) {
+    int major = 0;
+    if (SGMV_GPU_API(DeviceGetAttribute)(&major, SGMV_GPU_API(DevAttrComputeCapabilityMajor),
+                                         device) != SGMV_GPU_API(Success)) {
+      major = 0;
+    }
+    v = major >= 9 ? 1 : -1;
+    known[device].store(v, std::memory_order_relaxed);
+  }
+  return v > 0;
+}
+
+/// Shrink, on staged (cp.async) tiles. Decode-sized work (one or a few rows
+/// per adapter): 16-row tiles; on sm_90 the K steps are split over a cluster
+/// of 8 blocks, so that every adapter's A is streamed by 8 SMs at once.
+/// Prefill: 32-row tiles (A is re-read once per tile) as wide as R up to 64.
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
-  (void)key;
   const std::int64_t n = p.max_n;
+  const bool clusters =
+      g_cluster_variants.load(std::memory_order_relaxed) && device_has_clusters(key.device);
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  // 8-column chunks up to R = 16 (twice the blocks: 9.95 us against 10.94 us
-  // for 16 on decode_r16, H100, device-check run 3).
-  if (short_rows) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
-  return tc_shrink_tile(32, n <= 16 ? 16 : (n <= 32 ? 32 : 64), 1, 1);
+  if (short_rows) {
+    if (clusters) {
+      if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 8);
+      if (n <= 32) return tc_staged_shrink_tile(16, 32, 256, 8);
+      return tc_staged_shrink_tile(16, 64, 128, 8);
+    }
+    if (n <= 8) return tc_staged_shrink_tile(16, 8, 256, 1);
+    if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
+    if (n <= 32) return tc_staged_shrink_tile(16, 32, 256, 1);
+    return tc_staged_shrink_tile(16, 64, 128, 1);
+  }
+  if (n <= 16) return tc_staged_shrink_tile(32, 16, 128, 1);
+  if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
+  return tc_staged_shrink_tile(32, 64, 128, 1);
 }
 
-/// Expand: the whole of K (= R) in registers when R <= 64, else 128 at a time.
+/// SGMV_CUDA_EXPAND_TILE="BM,KC" forces the tensor-core expand tile (read
+/// once; for benchmarking).
+TileOverride read_expand_override() {
+  TileOverride o;
+  const char* text = std::getenv("SGMV_CUDA_EXPAND_TILE");
+  int bm = 0, kc = 0;
+  if (text != nullptr && std::sscanf(text, "%d,%d", &bm, &kc) == 2 && bm > 0 && kc > 0) {
+    o.set = true;
+    o.tile = tc_expand_tile(bm, kc);
+  }
+  return o;
+}
+
+/// Expand: the whole of K (= R) in registers when R <= 64, else 128 at a
+/// time.
 TileConfig tc_expand_tile_for(const Problem& p) {
+  static const TileOverride forced = read_expand_override();
+  if (forced.set) return forced.tile;
   if (p.K <= 32) return tc_expand_tile(64, 1);
   if (p.K <= 64) return tc_expand_tile(64, 2);
   return tc_expand_tile(32, 4);
