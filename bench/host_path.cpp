@@ -57,19 +57,20 @@ struct Call {
   TensorView in[3], w[3], out;
   std::int64_t offset[3] = {0, 0, 0};
   int slices = 1;
+  sgmv::ExpandSlice multi[3];  ///< expand_multi's argument, built by the caller
   sgmv::SegmentBatch segments;
   sgmv::TokenBatch tokens;
 
   sgmv::detail::BatchArgs batch() const {
     return per_token ? sgmv::detail::batch_args(tokens) : sgmv::detail::batch_args(segments);
   }
-  /// What ops.cpp does before the key: the op's problem builder.
+  /// What the public op does before the key (ops.cpp): the problem builder.
   Problem problem() const {
     if (!expand) return sgmv::detail::make_shrink_problem(in[0], w[0], out, batch(), 1.0f);
-    sgmv::ExpandSlice s[3];
-    for (int i = 0; i < slices; ++i) s[i] = sgmv::ExpandSlice{in[i], w[i], offset[i]};
-    Problem p = sgmv::detail::make_expand_problem(s, slices, out, batch(), false);
-    if (slices == 1) sgmv::detail::require_whole_width(p);  // expand(), not expand_slice()
+    if (slices > 1) return sgmv::detail::make_expand_problem(multi, slices, out, batch(), false);
+    const sgmv::ExpandSlice slice{in[0], w[0], 0};  // expand(): one slice covering out
+    Problem p = sgmv::detail::make_expand_problem(&slice, 1, out, batch(), false);
+    sgmv::detail::require_whole_width(p);
     return p;
   }
 };
@@ -119,6 +120,7 @@ Call expand_call(const char* name, std::int64_t segments, std::int64_t seg_len, 
     W += N;
   }
   c.out = TensorView::contiguous(mem.next(T * W * 2), kType, {T, W});
+  for (int i = 0; i < c.slices; ++i) c.multi[i] = sgmv::ExpandSlice{c.in[i], c.w[i], c.offset[i]};
   set_batch(c, mem, segments, T);
   return c;
 }

@@ -23,18 +23,26 @@ LaunchCache::LaunchCache(std::size_t capacity)
     : capacity_(capacity), generation_(fresh_generation()) {}
 
 const KernelVariant* LaunchCache::get(const LaunchKey& key, Creator create, const void* context) {
-  // Hit path: no lock, no allocation. The generation is read after the slot's
-  // owner so that a slot of another cache is rejected without touching ours.
+  // Hit path: no lock, no allocation. A slot of another cache, or of this one
+  // before its last removal, fails the owner or generation test.
   FrontSlot& slot = front_[key.hash() & (kFrontSlots - 1)];
   if (slot.owner == this && slot.generation == generation_.load(std::memory_order_acquire) &&
       slot.key == key) {
-    touch(*slot.entry);
+    touch(*slot.entry, *slot.hits);
     return slot.variant;
   }
   return get_slow(key, slot, create, context);
 }
 
-void LaunchCache::touch(Entry& entry) noexcept {
+LaunchCache::HitShard& LaunchCache::hit_shard() noexcept {
+  // By the address of this thread's front cache, spread by a multiplicative
+  // hash, so that threads rarely share a counter's cache line.
+  const auto tls = reinterpret_cast<std::uintptr_t>(&front_[0]);
+  const std::uint64_t spread = static_cast<std::uint64_t>(tls >> 6) * 0x9e3779b97f4a7c15ull;
+  return hits_[static_cast<std::size_t>(spread >> 32) % kHitShards];
+}
+
+void LaunchCache::touch(Entry& entry, HitShard& hits) noexcept {
   // Make the entry the most recently used. Stamps are unique, so an entry
   // whose stamp equals the clock already is: repeated calls of one key leave
   // the shared clock alone.
@@ -43,21 +51,17 @@ void LaunchCache::touch(Entry& entry) noexcept {
     entry.last_used.store(clock_.fetch_add(1, std::memory_order_relaxed) + 1,
                           std::memory_order_relaxed);
   }
-  // A shard per thread (by the address of its front cache, spread by a
-  // multiplicative hash), so that threads rarely share a counter's line.
-  const auto tls = reinterpret_cast<std::uintptr_t>(&front_[0]);
-  const std::uint64_t spread = static_cast<std::uint64_t>(tls >> 6) * 0x9e3779b97f4a7c15ull;
-  const std::size_t shard = static_cast<std::size_t>(spread >> 32) % kHitShards;
-  hits_[shard].count.fetch_add(1, std::memory_order_relaxed);
+  hits.count.fetch_add(1, std::memory_order_relaxed);
 }
 
-void LaunchCache::fill(FrontSlot& slot, const LaunchKey& key, Entry& entry) const noexcept {
+void LaunchCache::fill(FrontSlot& slot, const LaunchKey& key, Entry& entry) noexcept {
   // Caller holds the lock (either kind): the generation cannot move now, and
   // the entry is in the table.
   slot.generation = generation_.load(std::memory_order_relaxed);
   slot.owner = this;
   slot.variant = entry.variant;
   slot.entry = &entry;
+  slot.hits = &hit_shard();
   slot.key = key;
 }
 
@@ -68,7 +72,7 @@ const KernelVariant* LaunchCache::get_slow(const LaunchKey& key, FrontSlot& slot
     std::shared_lock<std::shared_mutex> lock(mutex_);
     auto it = entries_.find(key);
     if (it != entries_.end() && it->second->variant != nullptr) {
-      touch(*it->second);
+      touch(*it->second, hit_shard());
       fill(slot, key, *it->second);
       return it->second->variant;
     }
@@ -80,7 +84,7 @@ const KernelVariant* LaunchCache::get_slow(const LaunchKey& key, FrontSlot& slot
     if (it == entries_.end()) break;
     if (it->second->variant != nullptr) {
       // Another thread created it while we waited for the lock.
-      touch(*it->second);
+      touch(*it->second, hit_shard());
       fill(slot, key, *it->second);
       return it->second->variant;
     }

@@ -8,16 +8,6 @@ namespace {
 
 constexpr std::int64_t kI32Max = INT32_MAX;
 
-std::uint64_t mix(std::uint64_t h) {
-  // splitmix64 finaliser: spreads every input bit over the word.
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
-  return h;
-}
-
 bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
 bool aligned16(std::int64_t elements, DType t) {
   return (elements * static_cast<std::int64_t>(size_of(t))) % 16 == 0;
@@ -28,22 +18,6 @@ bool aligned16(std::int64_t elements, DType t) {
 const char* name_of(OpKind op) noexcept { return op == OpKind::shrink ? "shrink" : "expand"; }
 const char* name_of(MetaForm form) noexcept {
   return form == MetaForm::segments ? "segments" : "per_token";
-}
-
-std::size_t LaunchKey::hash() const noexcept {
-  const std::uint64_t a =
-      static_cast<std::uint64_t>(op) | static_cast<std::uint64_t>(form) << 2 |
-      static_cast<std::uint64_t>(in_dtype) << 4 | static_cast<std::uint64_t>(w_dtype) << 8 |
-      static_cast<std::uint64_t>(out_dtype) << 12 | static_cast<std::uint64_t>(meta_dtype) << 16 |
-      static_cast<std::uint64_t>(index) << 20 | static_cast<std::uint64_t>(align) << 22 |
-      static_cast<std::uint64_t>(num_slices) << 30 | static_cast<std::uint64_t>(add) << 38 |
-      static_cast<std::uint64_t>(rank) << 39 |
-      static_cast<std::uint64_t>(static_cast<std::uint16_t>(device)) << 55;
-  const std::uint64_t b =
-      static_cast<std::uint64_t>(tile.block_m) | static_cast<std::uint64_t>(tile.block_n) << 16 |
-      static_cast<std::uint64_t>(tile.block_k) << 32 |
-      static_cast<std::uint64_t>(tile.warps) << 48 | static_cast<std::uint64_t>(tile.stages) << 56;
-  return static_cast<std::size_t>(mix(a ^ mix(b + 0x9e3779b97f4a7c15ull)));
 }
 
 IndexWidth index_width_for(const Problem& p) noexcept {

@@ -2,41 +2,59 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <sstream>
 #include <string>
+#include <type_traits>
 
 #include "sgmv/error.hpp"
 
 namespace sgmv::detail {
 namespace {
 
-// Every check below runs on every op call, so the success path builds no
-// string and computes each tensor's extent once: argument names are plain
-// C strings (or an ArgName that formats itself only when a check fails), and
-// messages are assembled in the failing branch alone.
-
-[[noreturn]] [[gnu::cold]] [[gnu::noinline]] void fail(const std::string& message) {
-  throw Error(ErrorCode::invalid_argument, message);
-}
+// Every check below runs on every op call. The success path builds no string
+// and computes each tensor's extent once: a failing check passes the pieces
+// of its message to fail(), which alone (out of line, cold) formats them.
 
 /// An argument's name as messages spell it: "u", or "slices[2].u" when the
 /// call has several slices.
 struct ArgName {
   const char* base = "";
   int slice = -1;  ///< >= 0: the argument of slices[slice]
-
-  [[gnu::cold]] std::string str() const {
-    if (slice < 0) return base;
-    return "slices[" + std::to_string(slice) + "]." + base;
-  }
 };
 
-[[gnu::cold]] std::string shape_of(const TensorView& v) {
-  std::ostringstream s;
-  s << '[';
-  for (int d = 0; d < v.rank; ++d) s << (d ? ", " : "") << v.shape[d];
-  s << ']';
-  return s.str();
+/// A tensor's shape in a message: "[5, 37]".
+struct ShapeOf {
+  const TensorView& view;
+};
+
+void append(std::string& s, const char* text) { s += text; }
+void append(std::string& s, const ArgName& name) {
+  if (name.slice >= 0) {
+    s += "slices[";
+    s += std::to_string(name.slice);
+    s += "].";
+  }
+  s += name.base;
+}
+void append(std::string& s, const ShapeOf& shape) {
+  s += '[';
+  for (int d = 0; d < shape.view.rank; ++d) {
+    if (d != 0) s += ", ";
+    s += std::to_string(shape.view.shape[d]);
+  }
+  s += ']';
+}
+template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
+void append(std::string& s, T value) {
+  s += std::to_string(value);
+}
+
+/// Throws Error(invalid_argument) with the concatenation of `parts` (C
+/// strings, ArgName, ShapeOf, integers in decimal).
+template <typename... Parts>
+[[noreturn]] [[gnu::cold]] [[gnu::noinline]] void fail(const Parts&... parts) {
+  std::string message;
+  (append(message, parts), ...);
+  throw Error(ErrorCode::invalid_argument, message);
 }
 
 /// Checked a * b + c for non-negative operands; false on overflow.
@@ -52,13 +70,12 @@ std::int64_t span_of(const ArgName& name, const TensorView& v) {
   for (int d = 0; d < v.rank; ++d) {
     if (v.shape[d] == 0) return 0;
     if (!mul_add(v.shape[d] - 1, v.stride[d], span, &span)) {
-      fail(name.str() + ": shape " + shape_of(v) +
-           " with its strides overflows 64-bit element offsets");
+      fail(name, ": shape ", ShapeOf{v}, " with its strides overflows 64-bit element offsets");
     }
   }
   std::int64_t bytes;
   if (!mul_add(span, static_cast<std::int64_t>(size_of(v.dtype)), 0, &bytes)) {
-    fail(name.str() + ": shape " + shape_of(v) + " overflows 64-bit byte offsets");
+    fail(name, ": shape ", ShapeOf{v}, " overflows 64-bit byte offsets");
   }
   return span;
 }
@@ -69,50 +86,48 @@ std::int64_t span_of(const ArgName& name, const TensorView& v) {
 std::int64_t check_view(const ArgName& name, const TensorView& v, int rank_a, int rank_b,
                         const char* layout) {
   if (v.rank != rank_a && v.rank != rank_b) {
-    fail(name.str() + ": expected " + layout + ", got a rank-" + std::to_string(v.rank) +
-         " tensor");
+    fail(name, ": expected ", layout, ", got a rank-", v.rank, " tensor");
   }
   for (int d = 0; d < v.rank; ++d) {
     if (v.shape[d] < 0) {
-      fail(name.str() + ": negative extent " + std::to_string(v.shape[d]) + " in dimension " +
-           std::to_string(d) + " (shape " + shape_of(v) + ")");
+      fail(name, ": negative extent ", v.shape[d], " in dimension ", d, " (shape ", ShapeOf{v},
+           ")");
     }
-    if (v.stride[d] < 0) {
-      fail(name.str() + ": negative stride " + std::to_string(v.stride[d]) + " in dimension " +
-           std::to_string(d));
-    }
+    if (v.stride[d] < 0) fail(name, ": negative stride ", v.stride[d], " in dimension ", d);
   }
   const int last = v.rank - 1;
   if (v.shape[last] > 1 && v.stride[last] != 1) {
-    fail(name.str() + ": the inner dimension must be contiguous (stride 1), got stride " +
-         std::to_string(v.stride[last]));
+    fail(name, ": the inner dimension must be contiguous (stride 1), got stride ", v.stride[last]);
   }
   // A null pointer: its span (and any overflow of it) is reported before the
   // alignment check, as a null pointer is always aligned.
   const bool null = v.data == nullptr;
   const std::int64_t null_span = null ? span_of(name, v) : 0;
   if (null && null_span > 0) {
-    fail(name.str() + ": null data pointer with non-zero extent (shape " + shape_of(v) + ")");
+    fail(name, ": null data pointer with non-zero extent (shape ", ShapeOf{v}, ")");
   }
-  if (reinterpret_cast<std::uintptr_t>(v.data) % size_of(v.dtype) != 0) {
-    fail(name.str() + ": data pointer " + std::to_string(reinterpret_cast<std::uintptr_t>(v.data)) +
-         " is not aligned to its element size (" + std::to_string(size_of(v.dtype)) +
-         " bytes for " + name_of(v.dtype) + ")");
+  // Element sizes are powers of two: a mask, not a division. (An invalid
+  // dtype has size 0, so every non-null pointer fails here rather than
+  // dividing by zero.)
+  const auto address = reinterpret_cast<std::uintptr_t>(v.data);
+  if ((address & (size_of(v.dtype) - 1)) != 0) {
+    fail(name, ": data pointer ", address, " is not aligned to its element size (",
+         size_of(v.dtype), " bytes for ", name_of(v.dtype), ")");
   }
   return null ? null_span : span_of(name, v);
 }
 
 void check_float(const ArgName& name, const TensorView& v) {
   if (!is_floating(v.dtype)) {
-    fail(name.str() + ": dtype " + name_of(v.dtype) + " is not a floating type (f16, bf16, f32)");
+    fail(name, ": dtype ", name_of(v.dtype), " is not a floating type (f16, bf16, f32)");
   }
 }
 
 /// Rows of an output must not alias each other.
 void check_output_rows(const ArgName& name, const TensorView& v) {
   if (v.shape[0] > 1 && v.stride[0] < v.shape[1]) {
-    fail(name.str() + ": row stride " + std::to_string(v.stride[0]) +
-         " is smaller than the row width " + std::to_string(v.shape[1]) + "; rows would overlap");
+    fail(name, ": row stride ", v.stride[0], " is smaller than the row width ", v.shape[1],
+         "; rows would overlap");
   }
 }
 
@@ -133,10 +148,8 @@ void check_disjoint(const ArgName& in_name, const Checked& in, const ArgName& ou
                     const Checked& out) {
   const ByteRange a = bytes_of(in), b = bytes_of(out);
   if (a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end) {
-    const std::string i = in_name.str(), o = out_name.str();
-    fail(i + " and " + o + " overlap in memory (" + i + " spans " +
-         std::to_string(a.end - a.begin) + " bytes at " + std::to_string(a.begin) + ", " + o + " " +
-         std::to_string(b.end - b.begin) + " bytes at " + std::to_string(b.begin) + ")");
+    fail(in_name, " and ", out_name, " overlap in memory (", in_name, " spans ", a.end - a.begin,
+         " bytes at ", a.begin, ", ", out_name, " ", b.end - b.begin, " bytes at ", b.begin, ")");
   }
 }
 
@@ -150,8 +163,7 @@ Weights weights_of(const ArgName& name, const TensorView& v, const char* layout)
   check_float(name, v);
   if (v.rank == 4) {
     if (v.shape[1] != 1) {
-      fail(name.str() + ": a rank-4 weight must have extent 1 in dimension 1, got shape " +
-           shape_of(v));
+      fail(name, ": a rank-4 weight must have extent 1 in dimension 1, got shape ", ShapeOf{v});
     }
     return {v.shape[0], v.shape[2], v.shape[3], v.stride[0], v.stride[2], span};
   }
@@ -160,22 +172,21 @@ Weights weights_of(const ArgName& name, const TensorView& v, const char* layout)
 
 /// `what` must be >= 1; the message reads "<name><what> must be >= 1, got <value>".
 void require_positive(const ArgName& name, const char* what, std::int64_t value) {
-  if (value < 1) fail(name.str() + what + " must be >= 1, got " + std::to_string(value));
+  if (value < 1) fail(name, what, " must be >= 1, got ", value);
 }
 
 std::int64_t check_index_array(const char* name, const TensorView& v, std::int64_t expected,
                                DType expected_dtype) {
   const std::int64_t span = check_view({name}, v, 1, 1, "a 1-D index array");
   if (!is_index(v.dtype)) {
-    fail(std::string(name) + ": dtype " + name_of(v.dtype) + " is not an index type (i32 or i64)");
+    fail(name, ": dtype ", name_of(v.dtype), " is not an index type (i32 or i64)");
   }
   if (v.dtype != expected_dtype) {
-    fail(std::string(name) + ": dtype " + name_of(v.dtype) + " differs from the batch's " +
-         name_of(expected_dtype) + " (one index type per call)");
+    fail(name, ": dtype ", name_of(v.dtype), " differs from the batch's ", name_of(expected_dtype),
+         " (one index type per call)");
   }
   if (v.shape[0] != expected) {
-    fail(std::string(name) + ": has " + std::to_string(v.shape[0]) + " elements, expected " +
-         std::to_string(expected));
+    fail(name, ": has ", v.shape[0], " elements, expected ", expected);
   }
   return span;
 }
@@ -193,8 +204,7 @@ Metadata set_batch(Problem& p, const BatchArgs& batch) {
     if (batch.segments == nullptr) fail("batch: null SegmentBatch");
     const SegmentBatch& b = *batch.segments;
     if (b.seg_start.rank != 1) {
-      fail("seg_start: expected a 1-D index array, got a rank-" + std::to_string(b.seg_start.rank) +
-           " tensor");
+      fail("seg_start: expected a 1-D index array, got a rank-", b.seg_start.rank, " tensor");
     }
     const std::int64_t S = b.seg_start.shape[0];
     meta.view[0] = {&b.seg_start,
@@ -213,8 +223,7 @@ Metadata set_batch(Problem& p, const BatchArgs& batch) {
     if (batch.tokens == nullptr) fail("batch: null TokenBatch");
     const TokenBatch& b = *batch.tokens;
     if (b.token_lora.rank != 1) {
-      fail("token_lora: expected a 1-D index array, got a rank-" +
-           std::to_string(b.token_lora.rank) + " tensor");
+      fail("token_lora: expected a 1-D index array, got a rank-", b.token_lora.rank, " tensor");
     }
     meta.view[0] = {&b.token_lora,
                     check_index_array("token_lora", b.token_lora, p.T, b.token_lora.dtype)};
@@ -251,19 +260,11 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
   const std::int64_t T = x.shape[0], H = x.shape[1];
   require_positive(x_name, ": hidden size H", H);
   require_positive(a_name, ": rank R", a.rows);
-  if (a.K != H) {
-    fail("A: hidden size " + std::to_string(a.K) + " does not match x's H = " + std::to_string(H));
-  }
-  if (y.shape[0] != T) {
-    fail("y: has " + std::to_string(y.shape[0]) + " rows, x has T = " + std::to_string(T));
-  }
-  if (y.shape[1] != a.rows) {
-    fail("y: has " + std::to_string(y.shape[1]) +
-         " columns, A has rank R = " + std::to_string(a.rows));
-  }
+  if (a.K != H) fail("A: hidden size ", a.K, " does not match x's H = ", H);
+  if (y.shape[0] != T) fail("y: has ", y.shape[0], " rows, x has T = ", T);
+  if (y.shape[1] != a.rows) fail("y: has ", y.shape[1], " columns, A has rank R = ", a.rows);
   if (y.dtype != DType::f32 && y.dtype != x.dtype) {
-    fail(std::string("y: dtype ") + name_of(y.dtype) + " must be f32 or x's dtype " +
-         name_of(x.dtype));
+    fail("y: dtype ", name_of(y.dtype), " must be f32 or x's dtype ", name_of(x.dtype));
   }
 
   Problem p;
@@ -292,11 +293,9 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
 Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
                             const BatchArgs& batch, bool add) {
   if (num_slices < 1 || num_slices > kMaxSlices) {
-    fail("num_slices: " + std::to_string(num_slices) + " is outside [1, " +
-         std::to_string(kMaxSlices) + "]");
+    fail("num_slices: ", num_slices, " is outside [1, ", kMaxSlices, "]");
   }
-  if (slices == nullptr)
-    fail("slices: null pointer with num_slices = " + std::to_string(num_slices));
+  if (slices == nullptr) fail("slices: null pointer with num_slices = ", num_slices);
   const ArgName out_name{"out"};
   const Checked out_view{&out, check_view(out_name, out, 2, 2, "out as [T, W]")};
   check_float(out_name, out);
@@ -323,18 +322,11 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
     const std::int64_t R = s.u.shape[1];
     require_positive(u_name, ": rank R", R);
     require_positive(b_name, ": output features N", b.rows);
-    if (s.u.shape[0] != T) {
-      fail(u_name.str() + ": has " + std::to_string(s.u.shape[0]) +
-           " rows, out has T = " + std::to_string(T));
-    }
-    if (b.K != R) {
-      fail(b_name.str() + ": rank " + std::to_string(b.K) + " does not match " + u_name.str() +
-           "'s R = " + std::to_string(R));
-    }
-    if (s.offset < 0) fail(off_name.str() + ": negative offset " + std::to_string(s.offset));
+    if (s.u.shape[0] != T) fail(u_name, ": has ", s.u.shape[0], " rows, out has T = ", T);
+    if (b.K != R) fail(b_name, ": rank ", b.K, " does not match ", u_name, "'s R = ", R);
+    if (s.offset < 0) fail(off_name, ": negative offset ", s.offset);
     if (s.offset > W - b.rows) {
-      fail(off_name.str() + " + N = " + std::to_string(s.offset) + " + " + std::to_string(b.rows) +
-           " exceeds out's width W = " + std::to_string(W));
+      fail(off_name, " + N = ", s.offset, " + ", b.rows, " exceeds out's width W = ", W);
     }
     if (i == 0) {
       p.in_dtype = s.u.dtype;
@@ -343,29 +335,21 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
       p.L = b.L;
     } else {
       if (s.u.dtype != p.in_dtype) {
-        fail(u_name.str() + ": dtype " + name_of(s.u.dtype) + " differs from slices[0].u's " +
+        fail(u_name, ": dtype ", name_of(s.u.dtype), " differs from slices[0].u's ",
              name_of(p.in_dtype));
       }
       if (s.B.dtype != p.w_dtype) {
-        fail(b_name.str() + ": dtype " + name_of(s.B.dtype) + " differs from slices[0].B's " +
+        fail(b_name, ": dtype ", name_of(s.B.dtype), " differs from slices[0].B's ",
              name_of(p.w_dtype));
       }
-      if (R != p.K) {
-        fail(u_name.str() + ": rank R = " + std::to_string(R) +
-             " differs from slices[0]'s R = " + std::to_string(p.K));
-      }
-      if (b.L != p.L) {
-        fail(b_name.str() + ": has " + std::to_string(b.L) +
-             " adapters, slices[0].B has L = " + std::to_string(p.L));
-      }
+      if (R != p.K) fail(u_name, ": rank R = ", R, " differs from slices[0]'s R = ", p.K);
+      if (b.L != p.L) fail(b_name, ": has ", b.L, " adapters, slices[0].B has L = ", p.L);
     }
     for (int j = 0; j < i; ++j) {
       const SliceArgs& o = p.slice[j];
       if (s.offset < o.out_col + o.n && o.out_col < s.offset + b.rows) {
-        fail("slices[" + std::to_string(j) + "] and slices[" + std::to_string(i) +
-             "] write overlapping columns [" + std::to_string(o.out_col) + ", " +
-             std::to_string(o.out_col + o.n) + ") and [" + std::to_string(s.offset) + ", " +
-             std::to_string(s.offset + b.rows) + ")");
+        fail("slices[", j, "] and slices[", i, "] write overlapping columns [", o.out_col, ", ",
+             o.out_col + o.n, ") and [", s.offset, ", ", s.offset + b.rows, ")");
       }
     }
     p.slice[i] =
@@ -382,8 +366,7 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
 
 void require_whole_width(const Problem& p) {
   if (p.out_cols != p.slice[0].n) {
-    fail("out: has W = " + std::to_string(p.out_cols) +
-         " columns but B has N = " + std::to_string(p.slice[0].n) +
+    fail("out: has W = ", p.out_cols, " columns but B has N = ", p.slice[0].n,
          " (expand writes out [T, N]; use expand_slice for a column slice)");
   }
 }

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -268,6 +269,108 @@ TEST(LaunchCache, EvictionUnderConcurrency) {
   EXPECT_GT(s.evictions, 0u);
   EXPECT_EQ(s.misses - s.evictions, s.size)
       << "every miss adds one entry, every eviction removes one";
+}
+
+// ---- The per-thread front cache in front of the table ----
+
+TEST(LaunchCacheFront, TwoCachesKeepTheirOwnVariants) {
+  Fixture f, g;
+  LaunchCache a(8), b(8);
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(a.get(key_of(5), &create, &f), &f.variants[5]);
+    EXPECT_EQ(b.get(key_of(5), &create, &g), &g.variants[5]);
+  }
+  EXPECT_EQ(a.stats().hits, 2u);
+  EXPECT_EQ(b.stats().hits, 2u);
+  EXPECT_EQ(f.calls.load(), 1);
+  EXPECT_EQ(g.calls.load(), 1);
+}
+
+TEST(LaunchCacheFront, ACacheAtTheAddressOfADestroyedOneStartsEmpty) {
+  // A front slot filled for the first cache must not serve the second, even
+  // when it sits at the same address with an equal key.
+  std::optional<LaunchCache> cache;
+  Fixture first, second;
+  cache.emplace(8);
+  cache->get(key_of(3), &create, &first);
+  EXPECT_EQ(cache->get(key_of(3), &create, &first), &first.variants[3]);
+  const void* address = &*cache;
+  cache.reset();
+  cache.emplace(8);
+  ASSERT_EQ(static_cast<const void*>(&*cache), address);
+  EXPECT_EQ(cache->get(key_of(3), &create, &second), &second.variants[3]);
+  EXPECT_EQ(second.calls.load(), 1);
+  EXPECT_EQ(cache->stats().misses, 1u);
+  EXPECT_EQ(cache->stats().hits, 0u);
+}
+
+TEST(LaunchCacheFront, CapacityZeroAfterHitsCountsMisses) {
+  Fixture f;
+  LaunchCache cache(8);
+  cache.get(key_of(2), &create, &f);
+  cache.get(key_of(2), &create, &f);
+  cache.set_capacity(0);
+  const CacheStats before = cache.stats();
+  EXPECT_EQ(cache.get(key_of(2), &create, &f), &f.variants[2]);
+  EXPECT_EQ(cache.get(key_of(2), &create, &f), &f.variants[2]);
+  const CacheStats after = cache.stats();
+  EXPECT_EQ(after.hits, before.hits);
+  EXPECT_EQ(after.misses, before.misses + 2);
+  EXPECT_EQ(f.calls.load(), 3);
+}
+
+TEST(LaunchCacheFront, EvictionReachesOtherThreadsFrontCaches) {
+  Fixture f;
+  LaunchCache cache(1);
+  // Another thread caches key 1 in its front cache, then waits.
+  std::mutex m;
+  std::condition_variable cv;
+  int stage = 0;
+  int calls_after = -1;
+  std::thread other([&] {
+    cache.get(key_of(1), &create, &f);
+    cache.get(key_of(1), &create, &f);  // a front hit
+    {
+      std::unique_lock<std::mutex> lock(m);
+      stage = 1;
+      cv.notify_all();
+      cv.wait(lock, [&] { return stage == 2; });
+    }
+    cache.get(key_of(1), &create, &f);  // evicted meanwhile: a miss
+    calls_after = f.calls.load();
+  });
+  {
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return stage == 1; });
+  }
+  cache.get(key_of(2), &create, &f);  // evicts key 1 (capacity 1)
+  {
+    std::lock_guard<std::mutex> lock(m);
+    stage = 2;
+  }
+  cv.notify_all();
+  other.join();
+  EXPECT_EQ(calls_after, 3) << "key 1 was evicted: the other thread must create it again";
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.misses, 3u);
+  EXPECT_EQ(s.evictions, 2u);
+}
+
+TEST(LaunchCacheFront, ManyKeysThroughOneThreadStayExact) {
+  // More keys than front slots: slots are shared and refilled from the table.
+  Fixture f;
+  LaunchCache cache(64);
+  constexpr int kKeys = 48, kRounds = 50;
+  for (int n = 0; n < kRounds; ++n) {
+    for (int r = 0; r < kKeys; ++r) {
+      ASSERT_EQ(cache.get(key_of(r), &create, &f), &f.variants[static_cast<std::size_t>(r)]);
+    }
+  }
+  const CacheStats s = cache.stats();
+  EXPECT_EQ(s.misses, static_cast<std::uint64_t>(kKeys));
+  EXPECT_EQ(s.hits, static_cast<std::uint64_t>(kKeys * (kRounds - 1)));
+  EXPECT_EQ(f.calls.load(), kKeys);
 }
 
 // ---- SGMV_CACHE_CAPACITY ----

@@ -55,25 +55,27 @@ class LaunchCache {
     const KernelVariant* variant = nullptr;  // null while being created
     std::atomic<std::uint64_t> last_used{0};
   };
-  /// One slot of a thread's front cache. `generation` 0 never matches.
-  struct FrontSlot {
-    std::uint64_t generation = 0;
-    const LaunchCache* owner = nullptr;
-    const KernelVariant* variant = nullptr;
-    Entry* entry = nullptr;
-    LaunchKey key;
-  };
   /// The hit counter, split over cache lines so that threads on different
   /// shards do not contend; stats() sums the shards.
   static constexpr std::size_t kHitShards = 16;
   struct alignas(64) HitShard {
     std::atomic<std::uint64_t> count{0};
   };
+  /// One slot of a thread's front cache. `generation` 0 never matches.
+  struct FrontSlot {
+    std::uint64_t generation = 0;
+    const LaunchCache* owner = nullptr;
+    const KernelVariant* variant = nullptr;
+    Entry* entry = nullptr;
+    HitShard* hits = nullptr;  ///< this thread's shard of owner's hit counter
+    LaunchKey key;
+  };
 
   const KernelVariant* get_slow(const LaunchKey& key, FrontSlot& slot, Creator create,
                                 const void* context);
-  void touch(Entry& entry) noexcept;  // a hit: LRU stamp and hit counter
-  void fill(FrontSlot& slot, const LaunchKey& key, Entry& entry) const noexcept;
+  HitShard& hit_shard() noexcept;                     // this thread's
+  void touch(Entry& entry, HitShard& hits) noexcept;  // a hit: LRU stamp and hit counter
+  void fill(FrontSlot& slot, const LaunchKey& key, Entry& entry) noexcept;
   Entry* new_entry();                 // writer lock held
   void erase_entry(Entry* entry);     // writer lock held; recycles the entry
   void invalidate_fronts() noexcept;  // writer lock held: new generation

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "sgmv/core/problem.hpp"
 
@@ -51,16 +53,43 @@ struct LaunchKey {
   std::int16_t device = 0;
   TileConfig tile;  ///< chosen by the backend's tile policy
 
-  friend bool operator==(const LaunchKey& a, const LaunchKey& b) {
-    // Cheapest, most discriminating fields first.
-    return a.rank == b.rank && a.op == b.op && a.form == b.form && a.in_dtype == b.in_dtype &&
-           a.w_dtype == b.w_dtype && a.out_dtype == b.out_dtype && a.meta_dtype == b.meta_dtype &&
-           a.index == b.index && a.align == b.align && a.num_slices == b.num_slices &&
-           a.add == b.add && a.device == b.device && a.tile == b.tile;
+  /// Every field, compared as the key's bytes (the struct has no padding:
+  /// see the static_assert below), which compiles to a few word compares.
+  friend bool operator==(const LaunchKey& a, const LaunchKey& b) noexcept {
+    return std::memcmp(&a, &b, sizeof(LaunchKey)) == 0;
   }
-  friend bool operator!=(const LaunchKey& a, const LaunchKey& b) { return !(a == b); }
+  friend bool operator!=(const LaunchKey& a, const LaunchKey& b) noexcept { return !(a == b); }
+  /// Of every field (of the key's bytes).
   std::size_t hash() const noexcept;
 };
+// Equality and hash read the key's bytes: every byte must belong to a field.
+// A new field that leaves padding fails here; reorder or widen fields so that
+// it does not.
+static_assert(std::has_unique_object_representations_v<LaunchKey>,
+              "LaunchKey must have no padding bytes");
+static_assert(sizeof(LaunchKey) > 16 && sizeof(LaunchKey) <= 24,
+              "LaunchKey::hash() reads the key as three overlapping words");
+
+inline std::size_t LaunchKey::hash() const noexcept {
+  // The key's bytes as three 8-byte words (the last overlaps the middle one
+  // when the key is shorter than 24 bytes), each spread by its own odd
+  // multiplier, then the splitmix64 finaliser over their sum. A change in any
+  // one field changes the sum, and the finaliser is a bijection. Inline: it
+  // runs on every op call.
+  const auto* bytes = reinterpret_cast<const unsigned char*>(this);
+  std::uint64_t w0, w1, w2;
+  std::memcpy(&w0, bytes, 8);
+  std::memcpy(&w1, bytes + 8, 8);
+  std::memcpy(&w2, bytes + sizeof(LaunchKey) - 8, 8);
+  std::uint64_t h =
+      w0 * 0x9e3779b97f4a7c15ull + w1 * 0xc2b2ae3d27d4eb4full + w2 * 0x165667b19e3779f9ull;
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return static_cast<std::size_t>(h);
+}
 
 struct LaunchKeyHash {
   std::size_t operator()(const LaunchKey& k) const noexcept { return k.hash(); }
