@@ -15,8 +15,12 @@
 #   SGMV_HIP_WERROR=ON           warnings as errors
 #   SGMV_HIP_EXPECT_KERNELS="shrink expand"
 #                                words each required in some kernel symbol
-#   SGMV_HIP_BUILD_DIR=build/hip must match the preset's binaryDir
+#   SGMV_HIP_BUILD_DIR=build/hip the build directory (default: the preset's);
+#                                another one keeps a shared checkout's build/hip
 #   SGMV_HIP_SKIP_DEPS=1         do not run install-deps.sh
+#   SGMV_HIP_NO_SCRATCH="simt_shrink_kernel simt_expand_kernel"
+#                                kernels (name words) that must use no scratch
+#                                memory on $SGMV_HIP_ARCH (empty: no check)
 set -euo pipefail
 self=$(readlink -f "$0")
 cd "$(dirname "$self")/.."
@@ -28,6 +32,7 @@ arch=${SGMV_HIP_ARCH:-gfx90a}
 werror=${SGMV_HIP_WERROR:-ON}
 expect_kernels=${SGMV_HIP_EXPECT_KERNELS:-shrink expand}
 build_dir=${SGMV_HIP_BUILD_DIR:-build/hip}
+no_scratch=${SGMV_HIP_NO_SCRATCH-simt_shrink_kernel simt_expand_kernel}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 target="hipv4-amdgcn-amd-amdhsa--${arch}"
 
@@ -60,20 +65,21 @@ deps() {
 
 configure() {
   rm -rf "$build_dir"
-  cmake --preset hip -DSGMV_HIP_ROUTE="$route" -DSGMV_WERROR="$werror"
+  cmake --preset hip -B "$build_dir" -DSGMV_HIP_ROUTE="$route" -DSGMV_WERROR="$werror"
   grep -q "^SGMV_BACKEND:STRING=HIP$" "$build_dir/CMakeCache.txt" ||
     fail "the hip preset did not configure the HIP backend"
 }
 
 build() {
-  cmake --build --preset hip
+  cmake --build "$build_dir"
 }
 
 # GoogleTest's skip marker is turned into a ctest "skipped" result by the
 # tests' CMake; without an AMD GPU there must be skips and no failures.
 run_tests() {
   local log="$build_dir/ci-hip-ctest.log" rc=0
-  ctest --preset hip --output-on-failure 2>&1 | tee "$log" || rc=$?
+  # The test preset's options, on $build_dir.
+  ctest --test-dir "$build_dir" --output-on-failure --no-tests=error 2>&1 | tee "$log" || rc=$?
   [ "$rc" -eq 0 ] || fail "ctest failed (exit $rc); see $log"
   if [ ! -e /dev/kfd ]; then
     local skipped
@@ -87,7 +93,8 @@ run_tests() {
 # Lists the offload bundle of every object in libsgmv.a and checks that the
 # SGMV kernels were compiled for $arch.
 check_archive() {
-  local lib="$PWD/$build_dir/libsgmv.a"
+  local lib
+  lib="$(cd "$build_dir" && pwd)/libsgmv.a"
   [ -f "$lib" ] || fail "$lib was not built"
   local bundler objcopy nm cxxfilt readelf
   bundler=$(find_llvm_tool clang-offload-bundler)
@@ -132,7 +139,8 @@ check_archive() {
     # A kernel has a descriptor symbol <name>.kd in its code object.
     "$nm" --defined-only "$work/device.co" | awk '$3 ~ /\.kd$/ { sub(/\.kd$/, "", $3); print $3 }' \
       >"$work/kd.txt"
-    echo "    $(wc -l <"$work/kd.txt") kernel(s) for $arch (registers per lane, bytes per lane/block):"
+    echo "    $(wc -l <"$work/kd.txt") kernel(s) for $arch (registers per lane, vgpr including" \
+      "agpr on gfx90a; bytes per lane/block):"
     # Resource use from the code object's metadata: scratch (private segment)
     # on AMD GPUs is slow memory, so it is worth seeing in every CI log.
     "$readelf" --notes "$work/device.co" | awk '
@@ -166,6 +174,14 @@ check_archive() {
   if [ "$scratchy" -gt 0 ]; then
     echo "note: $scratchy kernel(s) use scratch memory (private segment) on $arch"
   fi
+  # Scratch is per-lane memory behind the caches: kernels that were freed of
+  # it must not fall back into it unnoticed.
+  for word in $no_scratch; do
+    grep -q -- "$word" "$work/resources.txt" || fail "no $arch kernel named '$word' to check for scratch"
+    if grep -- "$word" "$work/resources.txt" | grep -v ' scratch=0 '; then
+      fail "the $arch kernel(s) above ('$word') use scratch memory"
+    fi
+  done
   echo "libsgmv.a: $with_device object(s) with $target code, $total kernel(s); found: $expect_kernels"
 }
 
