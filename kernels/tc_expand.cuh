@@ -28,7 +28,7 @@ inline constexpr int kTcExpandCols = (kBlockThreads / 32) * 32;
 /// ADD: out += product (Problem::add); a template parameter so that the
 /// registers holding the old values exist only in the kernels that read them.
 template <class T, int BM, int KC, bool ADD>
-__global__ void __launch_bounds__(kBlockThreads, KC <= 2 ? 2 : 1)
+__global__ void __launch_bounds__(kBlockThreads, KC == 1 && !ADD ? 3 : (KC <= 2 ? 2 : 1))
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   constexpr int MT = BM / 16;
@@ -74,7 +74,8 @@ __global__ void __launch_bounds__(kBlockThreads, KC <= 2 ? 2 : 1)
         // then thread tid writes 8 columns of rows tid / 32 and tid / 32 + 8.
         const int store_col = lane * 8;  // the 8 columns this thread stores
         const std::int64_t store_left = cc.n_end - (cc.n0 + store_col);
-        const int store_cols = store_left <= 0 ? 0 : (store_left < 8 ? static_cast<int>(store_left) : 8);
+        const int store_cols =
+            store_left <= 0 ? 0 : (store_left < 8 ? static_cast<int>(store_left) : 8);
         auto store_tile = [&](int mt, const float(&acc)[4][4]) {
           float(&buf)[16][kStride] = staged[mt & 1];
 #pragma unroll
@@ -98,8 +99,8 @@ __global__ void __launch_bounds__(kBlockThreads, KC <= 2 ? 2 : 1)
             if (live[h]) off[h] = tile.row(i) * p.out_row_stride + sl.out_col + cc.n0 + store_col;
           }
           if constexpr (ADD) {
-            // Both rows' old values before either store (stores could alias them,
-            // so the compiler would not hoist these loads itself).
+        // Both rows' old values before either store (stores could alias them,
+        // so the compiler would not hoist these loads itself).
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
               if (live[h]) load_out_chunk<8>(p.out, p.out_dtype, off[h], store_cols, old[h]);

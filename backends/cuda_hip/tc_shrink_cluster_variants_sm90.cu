@@ -29,8 +29,8 @@ detail::KernelVariant variant(const char* name) {
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-#define SGMV_CLUSTER(BM, BN, KT, ST, CS)                                                 \
-  r.add(variant<T, BM, BN, KT, ST, CS>(                                                  \
+#define SGMV_CLUSTER(BM, BN, KT, ST, CS)                                                  \
+  r.add(variant<T, BM, BN, KT, ST, CS>(                                                   \
       bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
   // Decode-sized: 16-row tiles, K split over 4 or 8 blocks.
@@ -38,10 +38,12 @@ void register_dtype(detail::KernelRegistry& r) {
   SGMV_CLUSTER(16, 16, 256, 4, 4);
   SGMV_CLUSTER(16, 32, 256, 3, 8);
   SGMV_CLUSTER(16, 64, 128, 4, 8);
-  // Prefill: K split over 2 blocks.
+  // Prefill: K split over 2 or 4 blocks (taller tiles read A less often).
   SGMV_CLUSTER(32, 16, 128, 4, 2);
   SGMV_CLUSTER(32, 64, 128, 4, 2);
+  SGMV_CLUSTER(64, 16, 128, 4, 4);
   SGMV_CLUSTER(64, 64, 128, 3, 2);
+  SGMV_CLUSTER(64, 64, 128, 3, 4);
 #undef SGMV_CLUSTER
 }
 

@@ -33,10 +33,9 @@ detail::KernelVariant tc_shrink_variant(const char* name) {
 /// cluster kernel around tc_shrink_staged_body with the same shape.
 template <KernelFn kKernel, class T, int BM, int BN, int KT, int STAGES, int CS>
 detail::KernelVariant tc_shrink_staged_variant(const char* name) {
-  return tc_shrink_common(
-      make_variant<kKernel, BM, BN, CS, kStagedShrinkSmem<BM, BN, KT, STAGES>>(
-          name, detail::OpKind::shrink),
-      T::dtype, tc_staged_shrink_tile(BM, BN, KT, CS));
+  return tc_shrink_common(make_variant<kKernel, BM, BN, CS, kStagedShrinkSmem<BM, BN, KT, STAGES>>(
+                              name, detail::OpKind::shrink),
+                          T::dtype, tc_staged_shrink_tile(BM, BN, KT, CS));
 }
 
 template <class T, int BM, int BN, int KT, int STAGES>
@@ -57,9 +56,9 @@ void register_tc_shrink(detail::KernelRegistry& r) {
   r.add(tc_shrink_variant<T, 32, 16, 1>(bf16 ? "tc_shrink<bf16,32x16>" : "tc_shrink<f16,32x16>"));
   r.add(tc_shrink_variant<T, 32, 64, 1>(bf16 ? "tc_shrink<bf16,32x64>" : "tc_shrink<f16,32x64>"));
   // Staged through shared memory (cp.async).
-#define SGMV_STAGED(BM, BN, KT, ST)                                                 \
-  r.add(tc_shrink_staged_variant<T, BM, BN, KT, ST>(                                \
-      bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">"             \
+#define SGMV_STAGED(BM, BN, KT, ST)                                     \
+  r.add(tc_shrink_staged_variant<T, BM, BN, KT, ST>(                    \
+      bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">" \
            : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ",s" #ST ">"))
   SGMV_STAGED(16, 8, 256, 4);
   SGMV_STAGED(16, 16, 256, 4);

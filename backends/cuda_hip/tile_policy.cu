@@ -41,8 +41,8 @@ TileOverride read_override() {
   if (text == nullptr) return o;
   const bool staged = text[0] == 's' && text[1] == ':';
   int bm = 0, bn = 0, third = 0, cs = 0;
-  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 &&
-      bm > 0 && bn > 0 && third > 0 && cs > 0) {
+  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 && bm > 0 &&
+      bn > 0 && third > 0 && cs > 0) {
     o.set = true;
     o.tile = staged ? tc_staged_shrink_tile(bm, bn, third, cs) : tc_shrink_tile(bm, bn, third, cs);
   }
@@ -67,31 +67,21 @@ bool device_has_clusters(int device) {
   return v > 0;
 }
 
-/// Shrink, on staged (cp.async) tiles. Decode-sized work (one or a few rows
-/// per adapter): 16-row tiles; on sm_90 the K steps are split over a cluster
-/// of 8 blocks, so that every adapter's A is streamed by 8 SMs at once.
-/// Prefill: 32-row tiles (A is re-read once per tile) as wide as R up to 64.
+/// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
+/// latency: register-direct 16 x 8 tiles (the most blocks). Prefill: staged
+/// (cp.async) tiles; for R > 32 on sm_90, K split over a cluster of 2.
+/// Choices measured on the H100 (kernels/PERF_NOTES.md, device-check runs).
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
+  const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
+  if (short_rows) return tc_shrink_tile(16, 8, 1, 1);
+  if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
+  if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
   const bool clusters =
       g_cluster_variants.load(std::memory_order_relaxed) && device_has_clusters(key.device);
-  const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) {
-    if (clusters) {
-      if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 8);
-      if (n <= 32) return tc_staged_shrink_tile(16, 32, 256, 8);
-      return tc_staged_shrink_tile(16, 64, 128, 8);
-    }
-    if (n <= 8) return tc_staged_shrink_tile(16, 8, 256, 1);
-    if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
-    if (n <= 32) return tc_staged_shrink_tile(16, 32, 256, 1);
-    return tc_staged_shrink_tile(16, 64, 128, 1);
-  }
-  if (n <= 16) return tc_staged_shrink_tile(32, 16, 128, 1);
-  if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
-  return tc_staged_shrink_tile(32, 64, 128, 1);
+  return tc_staged_shrink_tile(32, 64, 128, clusters ? 2 : 1);
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KC" forces the tensor-core expand tile (read
