@@ -61,8 +61,9 @@ class LaunchCache {
   struct alignas(64) HitShard {
     std::atomic<std::uint64_t> count{0};
   };
-  /// One slot of a thread's front cache. `generation` 0 never matches.
-  struct FrontSlot {
+  /// One slot of a thread's front cache, one cache line. `generation` 0
+  /// never matches.
+  struct alignas(64) FrontSlot {
     std::uint64_t generation = 0;
     const LaunchCache* owner = nullptr;
     const KernelVariant* variant = nullptr;
