@@ -71,15 +71,15 @@ struct SimtTile {
   /// adds the 4 wavefronts' sums and stores the 64 outputs. Each column
   /// chunk re-reads all of x: 16 columns read it once for ranks up to 16 and
   /// half as often as 8 would for higher ranks. Costs (hipcc 5.2, gfx90a):
-  /// 240 VGPRs, 2 waves per SIMD as 4 x 8 has at 192 (the i64 variants: 1
-  /// wave, 256 VGPRs + AGPRs), and half the blocks of 4 x 8 when a call has
-  /// few rows (decode).
+  /// 240 VGPRs for f16/bf16 with i32 offsets, 2 waves per SIMD as 4 x 8 has
+  /// at 192 (the i64 variants: 1 wave, 256 VGPRs + AGPRs), and half the
+  /// blocks of 4 x 8 when a call has few rows per adapter (decode).
   static constexpr int kShrinkRows = 4;
   static constexpr int kShrinkCols = 16;
   /// Expand: 16 rows per block, 4 accumulated at once, 8 consecutive output
   /// columns per lane: 16-byte stores of 16-bit outputs, weights loaded 16
   /// bytes along K per lane, a wavefront covers 512 columns, a block 2048
-  /// (hidden sizes are multiples of 512: every lane has columns).
+  /// (every lane has columns when n is a multiple of 512).
   static constexpr int kExpandRows = 16;
   static constexpr int kExpandRowStep = 4;
   static constexpr int kExpandThreadCols = 8;
