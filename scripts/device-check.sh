@@ -163,7 +163,7 @@ stage tune tune.txt 240 bash -c tune_all
 # ---- a profile of the tensor-core kernels (where the time goes) ---------------
 stage profile profile.txt 120 ncu --section SpeedOfLight --section LaunchStats --section Occupancy \
   --section MemoryWorkloadAnalysis -k regex:tc_ -c 8 \
-  "$BUILD/bench/sgmv-bench" decode_r16 prefill_r16 --iters 2 --warmup 1 --no-launch-path --no-check
+  "$BUILD/bench/sgmv-bench" ${PROFILE_WORKLOADS:-prefill_r16 decode_r16} --iters 2 --warmup 1 --no-launch-path --no-check
 
 summary
 exit "$failed"

@@ -65,6 +65,20 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
         "LaunchKernel", env.device);
 }
 
+/// KernelVariant::describe: the launch's shape, for a raw launch of the same
+/// kernel by the caller on the current device (whose shared-memory limit is
+/// raised here, as launch() does, so that the raw launch is valid on its own).
+template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
+bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detail::RawLaunch* raw) {
+  if (!describe_launch<kKernel, BM, BN, CS, SMEM>(p, tile, raw)) return false;
+  if constexpr (SMEM > 0) {
+    int device = 0;
+    check(SGMV_GPU_API(GetDevice)(&device), "GetDevice", -1);
+    allow_shared_memory<kKernel, SMEM>(device);
+  }
+  return true;
+}
+
 /// A KernelVariant for kernel kKernel with a BM x BN block tile, clusters of
 /// CS blocks and SMEM bytes of dynamic shared memory.
 template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
@@ -73,7 +87,7 @@ detail::KernelVariant make_variant(const char* name, detail::OpKind op) {
   v.name = name;
   v.op = op;
   v.launch = &launch<kKernel, BM, BN, CS, SMEM>;
-  v.describe = &describe_launch<kKernel, BM, BN, CS, SMEM>;
+  v.describe = &describe_for_caller<kKernel, BM, BN, CS, SMEM>;
   return v;
 }
 
