@@ -5,12 +5,13 @@
 // operand pointers are made-up, suitably aligned addresses (the front end
 // never dereferences them), so the numbers mean the same on every backend.
 //
-//   sgmv-host-path [--calls N] [--reps N] [--threads N]
+//   sgmv-host-path [--calls N] [--reps N] [--threads N] [--only TEXT]
 //
 // Each stage runs `reps` timed batches of `calls` calls; the reported time is
 // the median batch divided by `calls`, in ns per call. With --threads N > 1,
 // N threads run the combined front end at once on the same device cache
 // (shared-lock traffic), and the median over all threads' batches is shown.
+// --only runs the calls whose name contains TEXT ("qkv", "decode", "shrink").
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -173,6 +174,7 @@ struct Options {
   int calls = 2000;
   int reps = 101;
   int threads = 1;
+  std::string only;  ///< run the calls whose name contains this (all when empty)
 };
 
 bool parse_int(const char* text, int* value) {
@@ -186,12 +188,17 @@ bool parse_int(const char* text, int* value) {
 bool parse(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const char* a = argv[i];
+    if (std::strcmp(a, "--only") == 0 && i + 1 < argc) {
+      o->only = argv[++i];
+      continue;
+    }
     int* target = std::strcmp(a, "--calls") == 0     ? &o->calls
                   : std::strcmp(a, "--reps") == 0    ? &o->reps
                   : std::strcmp(a, "--threads") == 0 ? &o->threads
                                                      : nullptr;
     if (target == nullptr || i + 1 >= argc || !parse_int(argv[++i], target)) {
-      std::fprintf(stderr, "usage: sgmv-host-path [--calls N] [--reps N] [--threads N]\n");
+      std::fprintf(stderr,
+                   "usage: sgmv-host-path [--calls N] [--reps N] [--threads N] [--only TEXT]\n");
       return false;
     }
   }
@@ -250,6 +257,7 @@ int main(int argc, char** argv) {
   std::printf("\n");
 
   for (const Call& c : calls) {
+    if (c.name.find(o.only) == std::string::npos) continue;
     // Prime the cache and keep one problem and key for the stages timed alone.
     const Problem problem = c.problem();
     const LaunchKey key = sgmv::detail::make_launch_key(problem, 0, policy);

@@ -131,22 +131,17 @@ void check_output_rows(const ArgName& name, const TensorView& v) {
   }
 }
 
-/// A checked view: the view and its span in elements.
-struct Checked {
-  const TensorView* view = nullptr;
-  std::int64_t span = 0;
-};
-
+/// The bytes a checked view covers, [begin, end), from its span in elements;
+/// computed once per view for all of its overlap checks.
 struct ByteRange {
   std::uintptr_t begin = 0, end = 0;
 };
-ByteRange bytes_of(const Checked& c) {
-  const auto begin = reinterpret_cast<std::uintptr_t>(c.view->data);
-  return {begin, begin + static_cast<std::uintptr_t>(c.span) * size_of(c.view->dtype)};
+ByteRange bytes_of(const TensorView& v, std::int64_t span) {
+  const auto begin = reinterpret_cast<std::uintptr_t>(v.data);
+  return {begin, begin + static_cast<std::uintptr_t>(span) * size_of(v.dtype)};
 }
-void check_disjoint(const ArgName& in_name, const Checked& in, const ArgName& out_name,
-                    const Checked& out) {
-  const ByteRange a = bytes_of(in), b = bytes_of(out);
+void check_disjoint(const ArgName& in_name, const ByteRange& a, const ArgName& out_name,
+                    const ByteRange& b) {
   if (a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end) {
     fail(in_name, " and ", out_name, " overlap in memory (", in_name, " spans ", a.end - a.begin,
          " bytes at ", a.begin, ", ", out_name, " ", b.end - b.begin, " bytes at ", b.begin, ")");
@@ -193,11 +188,12 @@ std::int64_t check_index_array(const char* name, const TensorView& v, std::int64
 
 /// The metadata views of a call (three in segment form, one per token).
 struct Metadata {
-  Checked view[3];
+  ByteRange bytes[3];
   int count = 0;
 };
 
-/// Fills the metadata fields of p (T already set) and returns the checked metadata views.
+/// Fills the metadata fields of p (T already set) and returns the bytes of the
+/// metadata views.
 Metadata set_batch(Problem& p, const BatchArgs& batch) {
   Metadata meta;
   if (batch.form == MetaForm::segments) {
@@ -207,10 +203,10 @@ Metadata set_batch(Problem& p, const BatchArgs& batch) {
       fail("seg_start: expected a 1-D index array, got a rank-", b.seg_start.rank, " tensor");
     }
     const std::int64_t S = b.seg_start.shape[0];
-    meta.view[0] = {&b.seg_start,
-                    check_index_array("seg_start", b.seg_start, S, b.seg_start.dtype)};
-    meta.view[1] = {&b.seg_len, check_index_array("seg_len", b.seg_len, S, b.seg_start.dtype)};
-    meta.view[2] = {&b.lora_id, check_index_array("lora_id", b.lora_id, S, b.seg_start.dtype)};
+    const DType dt = b.seg_start.dtype;
+    meta.bytes[0] = bytes_of(b.seg_start, check_index_array("seg_start", b.seg_start, S, dt));
+    meta.bytes[1] = bytes_of(b.seg_len, check_index_array("seg_len", b.seg_len, S, dt));
+    meta.bytes[2] = bytes_of(b.lora_id, check_index_array("lora_id", b.lora_id, S, dt));
     meta.count = 3;
     p.form = MetaForm::segments;
     p.meta_dtype = b.seg_start.dtype;
@@ -225,8 +221,8 @@ Metadata set_batch(Problem& p, const BatchArgs& batch) {
     if (b.token_lora.rank != 1) {
       fail("token_lora: expected a 1-D index array, got a rank-", b.token_lora.rank, " tensor");
     }
-    meta.view[0] = {&b.token_lora,
-                    check_index_array("token_lora", b.token_lora, p.T, b.token_lora.dtype)};
+    meta.bytes[0] = bytes_of(
+        b.token_lora, check_index_array("token_lora", b.token_lora, p.T, b.token_lora.dtype));
     meta.count = 1;
     p.form = MetaForm::per_token;
     p.meta_dtype = b.token_lora.dtype;
@@ -240,9 +236,9 @@ Metadata set_batch(Problem& p, const BatchArgs& batch) {
 const char* const kMetaNames[2][3] = {{"seg_start", "seg_len", "lora_id"}, {"token_lora", "", ""}};
 
 void check_metadata_disjoint(const Problem& p, const Metadata& meta, const ArgName& out_name,
-                             const Checked& out) {
+                             const ByteRange& out) {
   for (int i = 0; i < meta.count; ++i) {
-    check_disjoint({kMetaNames[static_cast<int>(p.form)][i]}, meta.view[i], out_name, out);
+    check_disjoint({kMetaNames[static_cast<int>(p.form)][i]}, meta.bytes[i], out_name, out);
   }
 }
 
@@ -251,10 +247,10 @@ void check_metadata_disjoint(const Problem& p, const Metadata& meta, const ArgNa
 Problem make_shrink_problem(const TensorView& x, const TensorView& A, const TensorView& y,
                             const BatchArgs& batch, float scale) {
   const ArgName x_name{"x"}, a_name{"A"}, y_name{"y"};
-  const Checked x_view{&x, check_view(x_name, x, 2, 2, "x as [T, H]")};
+  const ByteRange x_bytes = bytes_of(x, check_view(x_name, x, 2, 2, "x as [T, H]"));
   check_float(x_name, x);
   const Weights a = weights_of(a_name, A, "A as [L, R, H] or [L, 1, R, H]");
-  const Checked y_view{&y, check_view(y_name, y, 2, 2, "y as [T, R]")};
+  const ByteRange y_bytes = bytes_of(y, check_view(y_name, y, 2, 2, "y as [T, R]"));
   check_float(y_name, y);
   check_output_rows(y_name, y);
   const std::int64_t T = x.shape[0], H = x.shape[1];
@@ -284,9 +280,9 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
   p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
 
   const Metadata meta = set_batch(p, batch);
-  check_disjoint(x_name, x_view, y_name, y_view);
-  check_disjoint(a_name, Checked{&A, a.span}, y_name, y_view);
-  check_metadata_disjoint(p, meta, y_name, y_view);
+  check_disjoint(x_name, x_bytes, y_name, y_bytes);
+  check_disjoint(a_name, bytes_of(A, a.span), y_name, y_bytes);
+  check_metadata_disjoint(p, meta, y_name, y_bytes);
   return p;
 }
 
@@ -297,7 +293,7 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
   }
   if (slices == nullptr) fail("slices: null pointer with num_slices = ", num_slices);
   const ArgName out_name{"out"};
-  const Checked out_view{&out, check_view(out_name, out, 2, 2, "out as [T, W]")};
+  const ByteRange out_bytes = bytes_of(out, check_view(out_name, out, 2, 2, "out as [T, W]"));
   check_float(out_name, out);
   check_output_rows(out_name, out);
   const std::int64_t T = out.shape[0], W = out.shape[1];
@@ -316,7 +312,7 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
     const ExpandSlice& s = slices[i];
     const int index = single ? -1 : i;
     const ArgName u_name{"u", index}, b_name{"B", index}, off_name{"offset", index};
-    const Checked u_view{&s.u, check_view(u_name, s.u, 2, 2, "u as [T, R]")};
+    const ByteRange u_bytes = bytes_of(s.u, check_view(u_name, s.u, 2, 2, "u as [T, R]"));
     check_float(u_name, s.u);
     const Weights b = weights_of(b_name, s.B, "B as [L, N, R] or [L, 1, N, R]");
     const std::int64_t R = s.u.shape[1];
@@ -355,12 +351,12 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
     p.slice[i] =
         SliceArgs{s.u.data, s.B.data, s.u.stride[0], b.stride_l, b.stride_row, b.rows, s.offset};
     p.max_n = std::max(p.max_n, b.rows);
-    check_disjoint(u_name, u_view, out_name, out_view);
-    check_disjoint(b_name, Checked{&s.B, b.span}, out_name, out_view);
+    check_disjoint(u_name, u_bytes, out_name, out_bytes);
+    check_disjoint(b_name, bytes_of(s.B, b.span), out_name, out_bytes);
   }
 
   const Metadata meta = set_batch(p, batch);
-  check_metadata_disjoint(p, meta, out_name, out_view);
+  check_metadata_disjoint(p, meta, out_name, out_bytes);
   return p;
 }
 
