@@ -28,7 +28,7 @@ inline constexpr int kTcExpandCols = (kBlockThreads / 32) * 32;
 /// ADD: out += product (Problem::add); a template parameter so that the
 /// registers holding the old values exist only in the kernels that read them.
 template <class T, int BM, int KC, bool ADD>
-__global__ void __launch_bounds__(kBlockThreads, KC == 1 && !ADD ? 3 : (KC <= 2 ? 2 : 1))
+__global__ void __launch_bounds__(kBlockThreads, KC <= 2 ? 2 : 1)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   constexpr int MT = BM / 16;

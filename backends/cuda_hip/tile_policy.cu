@@ -68,7 +68,8 @@ bool device_has_clusters(int device) {
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
-/// latency: register-direct 16 x 8 tiles (the most blocks). Prefill: staged
+/// latency: register-direct 16-row tiles, 8 columns wide up to R = 16 (more
+/// blocks), else 16 (device run 2: 16 x 16 beat 16 x 8 at R = 64). Prefill: staged
 /// (cp.async) tiles; for R > 32 on sm_90, K split over a cluster of 2.
 /// Choices measured on the H100 (kernels/PERF_NOTES.md, device-check runs).
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
@@ -76,7 +77,7 @@ TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) return tc_shrink_tile(16, 8, 1, 1);
+  if (short_rows) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
   if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
   if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
   const bool clusters =
