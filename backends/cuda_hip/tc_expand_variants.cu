@@ -31,19 +31,15 @@ detail::KernelVariant variant(const char* name) {
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 void register_tc_expand(detail::KernelRegistry& r) {
-  r.add(variant<F16, 128, 1, false>("tc_expand<f16,128,k32>"));
   r.add(variant<F16, 64, 1, false>("tc_expand<f16,64,k32>"));
   r.add(variant<F16, 64, 2, false>("tc_expand<f16,64,k64>"));
   r.add(variant<F16, 32, 4, false>("tc_expand<f16,32,k128>"));
-  r.add(variant<BF16, 128, 1, false>("tc_expand<bf16,128,k32>"));
   r.add(variant<BF16, 64, 1, false>("tc_expand<bf16,64,k32>"));
   r.add(variant<BF16, 64, 2, false>("tc_expand<bf16,64,k64>"));
   r.add(variant<BF16, 32, 4, false>("tc_expand<bf16,32,k128>"));
-  r.add(variant<F16, 128, 1, true>("tc_expand<f16,128,k32,add>"));
   r.add(variant<F16, 64, 1, true>("tc_expand<f16,64,k32,add>"));
   r.add(variant<F16, 64, 2, true>("tc_expand<f16,64,k64,add>"));
   r.add(variant<F16, 32, 4, true>("tc_expand<f16,32,k128,add>"));
-  r.add(variant<BF16, 128, 1, true>("tc_expand<bf16,128,k32,add>"));
   r.add(variant<BF16, 64, 1, true>("tc_expand<bf16,64,k32,add>"));
   r.add(variant<BF16, 64, 2, true>("tc_expand<bf16,64,k64,add>"));
   r.add(variant<BF16, 32, 4, true>("tc_expand<bf16,32,k128,add>"));

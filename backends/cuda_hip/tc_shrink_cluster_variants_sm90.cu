@@ -1,7 +1,6 @@
 // Registers the staged tensor-core shrink kernels that split K over a
-// thread-block cluster (sm_90): decode-sized work (a few rows per adapter)
-// gets enough blocks in flight, and prefill tiles get twice the blocks
-// without re-reading A more often. Built only for sm_90 targets
+// thread-block cluster (sm_90): prefill tiles get twice the blocks without
+// re-reading A more often. Built only for sm_90 targets
 // (backends/cuda/CMakeLists.txt defines SGMV_CUDA_SM90_TU there); elsewhere,
 // and under HIP, the registration is empty.
 #include "backends/cuda_hip/tiles.hpp"
@@ -33,17 +32,10 @@ void register_dtype(detail::KernelRegistry& r) {
   r.add(variant<T, BM, BN, KT, ST, CS>(                                                   \
       bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
-  // Decode-sized: 16-row tiles, K split over 4 or 8 blocks.
-  SGMV_CLUSTER(16, 16, 256, 3, 8);
-  SGMV_CLUSTER(16, 16, 256, 4, 4);
-  SGMV_CLUSTER(16, 32, 256, 3, 8);
-  SGMV_CLUSTER(16, 64, 128, 4, 8);
-  // Prefill: K split over 2 or 4 blocks (taller tiles read A less often).
-  SGMV_CLUSTER(32, 16, 128, 4, 2);
+  // Prefill at R > 32: K split over 2 blocks (twice the blocks of 32 x 64
+  // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
+  // blocks) and taller prefill tiles measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2);
-  SGMV_CLUSTER(64, 16, 128, 4, 4);
-  SGMV_CLUSTER(64, 64, 128, 3, 2);
-  SGMV_CLUSTER(64, 64, 128, 3, 4);
 #undef SGMV_CLUSTER
 }
 

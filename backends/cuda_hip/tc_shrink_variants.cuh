@@ -49,26 +49,19 @@ detail::KernelVariant tc_shrink_staged_variant(const char* name) {
 template <class T>
 void register_tc_shrink(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-  // Loads straight into registers (kept to compare against; the policy picks
-  // them only through SGMV_CUDA_SHRINK_TILE).
+  // Loads straight into registers: decode-sized calls (latency-bound; these
+  // beat the staged tiles there on the H100, kernels/PERF_NOTES.md).
   r.add(tc_shrink_variant<T, 16, 8, 1>(bf16 ? "tc_shrink<bf16,16x8>" : "tc_shrink<f16,16x8>"));
   r.add(tc_shrink_variant<T, 16, 16, 1>(bf16 ? "tc_shrink<bf16,16x16>" : "tc_shrink<f16,16x16>"));
-  r.add(tc_shrink_variant<T, 32, 16, 1>(bf16 ? "tc_shrink<bf16,32x16>" : "tc_shrink<f16,32x16>"));
-  r.add(tc_shrink_variant<T, 32, 64, 1>(bf16 ? "tc_shrink<bf16,32x64>" : "tc_shrink<f16,32x64>"));
-  // Staged through shared memory (cp.async).
+  // Staged through shared memory (cp.async): prefill.
 #define SGMV_STAGED(BM, BN, KT, ST)                                     \
   r.add(tc_shrink_staged_variant<T, BM, BN, KT, ST>(                    \
       bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">" \
            : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ",s" #ST ">"))
-  SGMV_STAGED(16, 8, 256, 4);
   SGMV_STAGED(16, 16, 256, 4);
-  SGMV_STAGED(16, 32, 256, 3);
-  SGMV_STAGED(16, 64, 128, 4);
   SGMV_STAGED(32, 16, 128, 4);
   SGMV_STAGED(32, 32, 128, 4);
   SGMV_STAGED(32, 64, 128, 4);
-  SGMV_STAGED(64, 16, 128, 4);
-  SGMV_STAGED(64, 64, 128, 3);
 #undef SGMV_STAGED
 }
 
