@@ -146,8 +146,8 @@ tune_expand() {
 }
 tune_all() {
   # s:BM,BN,KT,CS = staged (cp.async) tiles; BM,BN,MW,CS = register-direct tiles.
-  tune prefill_r16 s:16,16,256,1 s:32,16,128,1 &&
-    tune prefill_r64 s:32,64,128,2 s:32,64,128,1 &&
+  tune prefill_r16 s:16,16,256,1 s:16,16,512,1 s:16,16,1024,1 s:32,16,128,1 &&
+    tune prefill_r64 s:32,64,128,2 s:32,64,256,2 s:16,64,512,2 s:16,64,512,1 s:32,64,128,1 &&
     tune decode_r16 16,8,1,1 16,16,1,1 &&
     tune decode_r64 16,8,1,1 16,16,1,1 &&
     tune_expand prefill_r16 expand 64,1 &&
@@ -161,8 +161,12 @@ export BUILD
 stage tune tune.txt 240 bash -c tune_all
 
 # ---- a profile of the tensor-core kernels (where the time goes) ---------------
-stage profile profile.txt 120 ncu --section SpeedOfLight --section LaunchStats --section Occupancy \
-  --section MemoryWorkloadAnalysis -k regex:tc_ -c 8 \
+# PROFILE_SECTIONS (ncu --section names) and PROFILE_WORKLOADS choose what is profiled.
+sections=()
+for sec in ${PROFILE_SECTIONS:-SpeedOfLight LaunchStats Occupancy MemoryWorkloadAnalysis}; do
+  sections+=(--section "$sec")
+done
+stage profile profile.txt 120 ncu "${sections[@]}" -k regex:tc_ -c 8 \
   "$BUILD/bench/sgmv-bench" ${PROFILE_WORKLOADS:-prefill_r16 decode_r16} --iters 2 --warmup 1 --no-launch-path --no-check
 
 summary

@@ -36,6 +36,8 @@ void register_dtype(detail::KernelRegistry& r) {
   // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
   // blocks) and taller prefill tiles measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2);
+  SGMV_CLUSTER(32, 64, 256, 3, 2);
+  SGMV_CLUSTER(16, 64, 512, 2, 2);
 #undef SGMV_CLUSTER
 }
 
