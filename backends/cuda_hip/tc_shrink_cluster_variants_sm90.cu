@@ -13,31 +13,35 @@
 namespace sgmv::gpu {
 namespace {
 
-template <class T, int BM, int BN, int KT, int STAGES, int CS>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 2)
+/// MINB: blocks per SM the registers must allow.
+template <class T, int BM, int BN, int KT, int STAGES, int CS, int MINB>
+__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, MINB)
     tc_shrink_staged_cluster_kernel(const Problem p) {
   tc_shrink_staged_body<T, BM, BN, KT, STAGES, CS>(p);
 }
 
-template <class T, int BM, int BN, int KT, int STAGES, int CS>
+template <class T, int BM, int BN, int KT, int STAGES, int CS, int MINB = 2>
 detail::KernelVariant variant(const char* name) {
-  return tc_shrink_staged_variant<&tc_shrink_staged_cluster_kernel<T, BM, BN, KT, STAGES, CS>, T,
-                                  BM, BN, KT, STAGES, CS>(name);
+  return tc_shrink_staged_variant<&tc_shrink_staged_cluster_kernel<T, BM, BN, KT, STAGES, CS, MINB>,
+                                  T, BM, BN, KT, STAGES, CS>(name);
 }
 
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-#define SGMV_CLUSTER(BM, BN, KT, ST, CS)                                                  \
-  r.add(variant<T, BM, BN, KT, ST, CS>(                                                   \
+#define SGMV_CLUSTER(BM, BN, KT, ST, CS, MINB)                                            \
+  r.add(variant<T, BM, BN, KT, ST, CS, MINB>(                                             \
       bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
   // Prefill at R > 32: K split over 2 blocks (twice the blocks of 32 x 64
   // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
   // blocks) and taller prefill tiles measured slower (kernels/PERF_NOTES.md).
-  SGMV_CLUSTER(32, 64, 128, 4, 2);
-  SGMV_CLUSTER(32, 64, 256, 3, 2);
-  SGMV_CLUSTER(16, 64, 512, 2, 2);
+  SGMV_CLUSTER(32, 64, 128, 4, 2, 2);
+  // Small tiles at 3-4 blocks per SM (registers capped), K over 2-4 blocks:
+  // more warps in flight per SM.
+  SGMV_CLUSTER(16, 16, 128, 4, 2, 4);
+  SGMV_CLUSTER(16, 64, 128, 3, 2, 3);
+  SGMV_CLUSTER(32, 64, 128, 3, 4, 3);
 #undef SGMV_CLUSTER
 }
 
