@@ -146,8 +146,8 @@ tune_expand() {
 }
 tune_all() {
   # s:BM,BN,KT,CS = staged (cp.async) tiles; BM,BN,MW,CS = register-direct tiles.
-  tune prefill_r16 s:16,16,256,1 s:16,16,128,2 s:32,16,128,1 &&
-    tune prefill_r64 s:32,64,128,2 s:16,64,128,2 s:32,64,128,4 s:32,64,128,1 &&
+  tune prefill_r16 s:16,16,256,1 s:32,32,128,1 &&
+    tune prefill_r64 s:32,64,128,2 s:32,64,128,1 &&
     tune decode_r16 16,8,1,1 16,16,1,1 &&
     tune decode_r64 16,8,1,1 16,16,1,1 &&
     tune_expand prefill_r16 expand 64,1 &&

@@ -35,13 +35,9 @@ void register_dtype(detail::KernelRegistry& r) {
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
   // Prefill at R > 32: K split over 2 blocks (twice the blocks of 32 x 64
   // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
-  // blocks) and taller prefill tiles measured slower (kernels/PERF_NOTES.md).
+  // blocks), taller prefill tiles, longer K steps and small tiles at 3-4
+  // blocks per SM all measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2, 2);
-  // Small tiles at 3-4 blocks per SM (registers capped), K over 2-4 blocks:
-  // more warps in flight per SM.
-  SGMV_CLUSTER(16, 16, 128, 4, 2, 4);
-  SGMV_CLUSTER(16, 64, 128, 3, 2, 3);
-  SGMV_CLUSTER(32, 64, 128, 3, 4, 3);
 #undef SGMV_CLUSTER
 }
 

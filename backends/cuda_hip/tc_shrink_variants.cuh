@@ -59,7 +59,6 @@ void register_tc_shrink(detail::KernelRegistry& r) {
       bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">" \
            : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ",s" #ST ">"))
   SGMV_STAGED(16, 16, 256, 4);
-  SGMV_STAGED(32, 16, 128, 4);
   SGMV_STAGED(32, 32, 128, 4);
   SGMV_STAGED(32, 64, 128, 4);
 #undef SGMV_STAGED
