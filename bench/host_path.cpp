@@ -66,11 +66,16 @@ struct Call {
     return per_token ? sgmv::detail::batch_args(tokens) : sgmv::detail::batch_args(segments);
   }
   /// What the public op does before the key (ops.cpp): the problem builder.
+  /// Every path returns a prvalue or its one named Problem, so that no
+  /// Problem is copied (as in ops.cpp, which builds it in place).
   Problem problem() const {
     if (!expand) return sgmv::detail::make_shrink_problem(in[0], w[0], out, batch(), 1.0f);
     if (slices > 1) return sgmv::detail::make_expand_problem(multi, slices, out, batch(), false);
-    const sgmv::ExpandSlice slice{in[0], w[0], 0};  // expand(): one slice covering out
-    Problem p = sgmv::detail::make_expand_problem(&slice, 1, out, batch(), false);
+    return whole_width_expand();
+  }
+  /// expand(): one slice covering out.
+  Problem whole_width_expand() const {
+    Problem p = sgmv::detail::make_expand_problem(in[0], w[0], 0, out, batch(), false);
     sgmv::detail::require_whole_width(p);
     return p;
   }

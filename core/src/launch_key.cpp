@@ -8,9 +8,12 @@ namespace {
 
 constexpr std::int64_t kI32Max = INT32_MAX;
 
-bool aligned16(const void* p) { return (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0; }
-bool aligned16(std::int64_t elements, DType t) {
-  return (elements * static_cast<std::int64_t>(size_of(t))) % 16 == 0;
+/// The low four bits of a pointer, or of an element count in bytes: zero when
+/// the value is a multiple of 16 (for a negative count too, in two's
+/// complement). OR-ed together, they are zero when every value is.
+std::uint64_t low_bits(const void* p) { return reinterpret_cast<std::uintptr_t>(p) & 15u; }
+std::uint64_t low_bits(std::int64_t elements, std::uint64_t element_size) {
+  return (static_cast<std::uint64_t>(elements) * element_size) & 15u;
 }
 
 }  // namespace
@@ -25,13 +28,14 @@ IndexWidth index_width_for(const Problem& p) noexcept {
   // Validation guarantees these products do not overflow int64.
   std::int64_t largest = p.T > p.S ? p.T : p.S;
   const std::int64_t rows = p.T > 0 ? p.T - 1 : 0;
+  const std::int64_t last_adapter = p.L > 0 ? p.L - 1 : 0;
   const std::int64_t out_end = rows * p.out_row_stride + p.out_cols;
   if (out_end > largest) largest = out_end;
   for (int s = 0; s < p.num_slices; ++s) {
     const SliceArgs& sl = p.slice[s];
     const std::int64_t in_end = rows * sl.in_row_stride + p.K;
     const std::int64_t w_end =
-        (p.L > 0 ? p.L - 1 : 0) * sl.w_stride_l + (sl.n > 0 ? sl.n - 1 : 0) * sl.w_stride_n + p.K;
+        last_adapter * sl.w_stride_l + (sl.n > 0 ? sl.n - 1 : 0) * sl.w_stride_n + p.K;
     if (in_end > largest) largest = in_end;
     if (w_end > largest) largest = w_end;
   }
@@ -39,16 +43,20 @@ IndexWidth index_width_for(const Problem& p) noexcept {
 }
 
 std::uint8_t align_bits_for(const Problem& p) noexcept {
-  bool in = true, w = true;
-  bool out = aligned16(p.out) && aligned16(p.out_row_stride, p.out_dtype);
+  // An operand is aligned when every pointer and byte stride of it is a
+  // multiple of 16: when the OR of their low four bits is zero.
+  const std::uint64_t in_size = size_of(p.in_dtype), w_size = size_of(p.w_dtype),
+                      out_size = size_of(p.out_dtype);
+  std::uint64_t in = 0, w = 0;
+  std::uint64_t out = low_bits(p.out) | low_bits(p.out_row_stride, out_size);
   for (int s = 0; s < p.num_slices; ++s) {
     const SliceArgs& sl = p.slice[s];
-    in = in && aligned16(sl.in) && aligned16(sl.in_row_stride, p.in_dtype);
-    w = w && aligned16(sl.w) && aligned16(sl.w_stride_l, p.w_dtype) &&
-        aligned16(sl.w_stride_n, p.w_dtype);
-    out = out && aligned16(sl.out_col, p.out_dtype);
+    in |= low_bits(sl.in) | low_bits(sl.in_row_stride, in_size);
+    w |= low_bits(sl.w) | low_bits(sl.w_stride_l, w_size) | low_bits(sl.w_stride_n, w_size);
+    out |= low_bits(sl.out_col, out_size);
   }
-  return static_cast<std::uint8_t>((in ? align_in : 0) | (w ? align_w : 0) | (out ? align_out : 0));
+  return static_cast<std::uint8_t>((in == 0 ? align_in : 0) | (w == 0 ? align_w : 0) |
+                                   (out == 0 ? align_out : 0));
 }
 
 LaunchKey make_launch_key(const Problem& p, int device, TilePolicy policy) noexcept {

@@ -70,29 +70,25 @@ void shrink(Context& ctx, const TensorView& x, const TensorView& A, const Tensor
 
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const SegmentBatch& batch, bool add) {
-  const ExpandSlice slice{u, B, 0};
-  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  Problem p = detail::make_expand_problem(u, B, 0, out, detail::batch_args(batch), add);
   detail::require_whole_width(p);
   run(ctx, p);
 }
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const TokenBatch& batch, bool add) {
-  const ExpandSlice slice{u, B, 0};
-  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  Problem p = detail::make_expand_problem(u, B, 0, out, detail::batch_args(batch), add);
   detail::require_whole_width(p);
   run(ctx, p);
 }
 
 void expand_slice(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
                   const SegmentBatch& batch, std::int64_t offset, bool add) {
-  const ExpandSlice slice{u, B, offset};
-  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  Problem p = detail::make_expand_problem(u, B, offset, out, detail::batch_args(batch), add);
   run(ctx, p);
 }
 void expand_slice(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
                   const TokenBatch& batch, std::int64_t offset, bool add) {
-  const ExpandSlice slice{u, B, offset};
-  Problem p = detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
+  Problem p = detail::make_expand_problem(u, B, offset, out, detail::batch_args(batch), add);
   run(ctx, p);
 }
 

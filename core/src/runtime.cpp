@@ -29,7 +29,7 @@ Runtime& Runtime::get() {
   return runtime;
 }
 
-LaunchCache& Runtime::cache(int device) {
+LaunchCache& Runtime::create_cache(int device) {
   if (device < 0 || device >= kMaxDevices) {
     throw Error(ErrorCode::invalid_argument, "device " + std::to_string(device) +
                                                  " is outside [0, " + std::to_string(kMaxDevices) +

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 
@@ -140,9 +141,13 @@ ByteRange bytes_of(const TensorView& v, std::int64_t span) {
   const auto begin = reinterpret_cast<std::uintptr_t>(v.data);
   return {begin, begin + static_cast<std::uintptr_t>(span) * size_of(v.dtype)};
 }
+/// Two non-empty byte ranges that share a byte.
+bool overlap(const ByteRange& a, const ByteRange& b) {
+  return a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end;
+}
 void check_disjoint(const ArgName& in_name, const ByteRange& a, const ArgName& out_name,
                     const ByteRange& b) {
-  if (a.begin < a.end && b.begin < b.end && a.begin < b.end && b.begin < a.end) {
+  if (overlap(a, b)) {
     fail(in_name, " and ", out_name, " overlap in memory (", in_name, " spans ", a.end - a.begin,
          " bytes at ", a.begin, ", ", out_name, " ", b.end - b.begin, " bytes at ", b.begin, ")");
   }
@@ -244,8 +249,8 @@ void check_metadata_disjoint(const Problem& p, const Metadata& meta, const ArgNa
 
 }  // namespace
 
-Problem make_shrink_problem(const TensorView& x, const TensorView& A, const TensorView& y,
-                            const BatchArgs& batch, float scale) {
+Problem make_shrink_problem_exact(const TensorView& x, const TensorView& A, const TensorView& y,
+                                  const BatchArgs& batch, float scale) {
   const ArgName x_name{"x"}, a_name{"A"}, y_name{"y"};
   const ByteRange x_bytes = bytes_of(x, check_view(x_name, x, 2, 2, "x as [T, H]"));
   check_float(x_name, x);
@@ -286,8 +291,8 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
   return p;
 }
 
-Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
-                            const BatchArgs& batch, bool add) {
+Problem make_expand_problem_exact(const ExpandSlice* slices, int num_slices, const TensorView& out,
+                                  const BatchArgs& batch, bool add) {
   if (num_slices < 1 || num_slices > kMaxSlices) {
     fail("num_slices: ", num_slices, " is outside [1, ", kMaxSlices, "]");
   }
@@ -357,6 +362,261 @@ Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const Ten
 
   const Metadata meta = set_batch(p, batch);
   check_metadata_disjoint(p, meta, out_name, out_bytes);
+  return p;
+}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// The fast path. Nearly every call is valid and ordinary: non-null, non-empty
+// views of modest extents. For such a call the fast path evaluates every
+// condition of the exact path above without a branch per check (one flag
+// collects them all) and builds the same Problem. Anything else (a mistake,
+// an empty or null view, an extent, stride or offset of 2^28 or more) leaves
+// it to the exact path, which repeats every check in order and throws the
+// first failure's message, or builds the Problem itself. Messages therefore
+// come from the exact path alone, and the fast path need only be sound: it
+// accepts a call only when the exact path accepts it, with the same Problem.
+// tests/unit/validate_fast_test.cpp compares the two on mutated calls.
+
+/// Extents, strides and offsets below this bound keep every span, byte count
+/// and column sum of the fast path far from int64 overflow.
+constexpr std::uint64_t kFastLimit = std::uint64_t{1} << 28;
+static_assert(kMaxRank * (kFastLimit - 1) * (kFastLimit - 1) + 1 <= INT64_MAX / 8,
+              "a fast-path span in bytes must fit int64");
+
+struct FastCheck {
+  bool bad = false;
+  /// The OR of every bounded value (extents minus one, strides, offsets):
+  /// below kFastLimit exactly when each of them is in [0, kFastLimit).
+  std::uint64_t magnitude = 0;
+
+  void require(bool ok) { bad |= !ok; }
+  void bound(std::uint64_t value) { magnitude |= value; }
+  bool passed() const { return !bad && magnitude < kFastLimit; }
+};
+
+/// a - b and a + b without signed overflow for any operands; exact whenever
+/// the fast path passes (all operands bounded).
+std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+/// check_view for a view of rank kRank with every extent >= 1 and a non-null
+/// data pointer; returns the view's bytes (bytes_of).
+template <int kRank>
+[[gnu::always_inline]] inline ByteRange fast_view(FastCheck& c, const TensorView& v) {
+  c.require(v.rank == kRank);
+  std::uint64_t span = 1;
+  for (int d = 0; d < kRank; ++d) {
+    // An extent below 1 wraps to a huge value here: one bound for both.
+    const std::uint64_t extent_less_one = static_cast<std::uint64_t>(v.shape[d]) - 1;
+    const auto stride = static_cast<std::uint64_t>(v.stride[d]);
+    c.bound(extent_less_one);
+    c.bound(stride);
+    span += extent_less_one * stride;
+  }
+  c.require(v.shape[kRank - 1] == 1 || v.stride[kRank - 1] == 1);
+  const auto address = reinterpret_cast<std::uintptr_t>(v.data);
+  const std::size_t size = size_of(v.dtype);
+  c.require(address != 0);
+  c.require((address & (size - 1)) == 0);
+  return {address, address + span * size};
+}
+
+/// weights_of on the fast path.
+struct FastWeights {
+  std::int64_t L = 0, rows = 0, K = 0, stride_l = 0, stride_row = 0;
+  ByteRange bytes;
+};
+[[gnu::always_inline]] inline FastWeights fast_weights(FastCheck& c, const TensorView& v) {
+  c.require(is_floating(v.dtype));
+  if (v.rank == 4) {
+    c.require(v.shape[1] == 1);
+    return {v.shape[0], v.shape[2], v.shape[3], v.stride[0], v.stride[2], fast_view<4>(c, v)};
+  }
+  return {v.shape[0], v.shape[1], v.shape[2], v.stride[0], v.stride[1], fast_view<3>(c, v)};
+}
+
+/// check_output_rows on the fast path (extents >= 1).
+bool fast_rows_apart(const TensorView& v) { return v.shape[0] <= 1 || v.stride[0] >= v.shape[1]; }
+
+/// set_batch and check_metadata_disjoint on the fast path: fills the metadata
+/// fields of p (T already set); false (and p half filled) for a null batch.
+[[gnu::always_inline]] inline bool fast_batch(FastCheck& c, Problem& p, const BatchArgs& batch,
+                                              const ByteRange& out) {
+  if (batch.form == MetaForm::segments) {
+    if (batch.segments == nullptr) return false;
+    const SegmentBatch& b = *batch.segments;
+    const std::int64_t S = b.seg_start.shape[0];
+    const DType dt = b.seg_start.dtype;
+    c.require(is_index(dt));
+    for (const TensorView* v : {&b.seg_start, &b.seg_len, &b.lora_id}) {
+      c.require(!overlap(fast_view<1>(c, *v), out));
+      c.require(v->dtype == dt);
+      c.require(v->shape[0] == S);
+    }
+    p.form = MetaForm::segments;
+    p.meta_dtype = dt;
+    p.S = S;
+    p.seg_start = b.seg_start.data;
+    p.seg_len = b.seg_len.data;
+    p.lora = b.lora_id.data;
+    p.max_seg_len = b.max_seg_len < 0 ? p.T : std::min(b.max_seg_len, p.T);
+    return true;
+  }
+  if (batch.tokens == nullptr) return false;
+  const TensorView& v = batch.tokens->token_lora;
+  c.require(!overlap(fast_view<1>(c, v), out));
+  c.require(is_index(v.dtype));
+  c.require(v.shape[0] == p.T);
+  p.form = MetaForm::per_token;
+  p.meta_dtype = v.dtype;
+  p.S = p.T;
+  p.lora = v.data;
+  p.max_seg_len = 1;
+  return true;
+}
+
+/// make_shrink_problem_exact's checks and Problem on the fast path; false when
+/// the call needs the exact path.
+bool fast_shrink(Problem& p, const TensorView& x, const TensorView& A, const TensorView& y,
+                 const BatchArgs& batch, float scale) {
+  FastCheck c;
+  const ByteRange x_bytes = fast_view<2>(c, x);
+  c.require(is_floating(x.dtype));
+  const FastWeights a = fast_weights(c, A);
+  const ByteRange y_bytes = fast_view<2>(c, y);
+  c.require(is_floating(y.dtype));
+  c.require(fast_rows_apart(y));
+  const std::int64_t T = x.shape[0], H = x.shape[1];
+  c.require(a.K == H);
+  c.require(y.shape[0] == T);
+  c.require(y.shape[1] == a.rows);
+  c.require(y.dtype == DType::f32 || y.dtype == x.dtype);
+  c.require(!overlap(x_bytes, y_bytes));
+  c.require(!overlap(a.bytes, y_bytes));
+
+  p.op = OpKind::shrink;
+  p.in_dtype = x.dtype;
+  p.w_dtype = A.dtype;
+  p.out_dtype = y.dtype;
+  p.scale = scale;
+  p.T = T;
+  p.K = H;
+  p.L = a.L;
+  p.max_n = a.rows;
+  p.out = y.data;
+  p.out_row_stride = y.stride[0];
+  p.out_cols = a.rows;
+  p.num_slices = 1;
+  p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
+  return fast_batch(c, p, batch, y_bytes) && c.passed();
+}
+
+/// The slices of an expand call as fast_expand reads them: an array of
+/// ExpandSlice (expand_multi), or one slice whose views are the caller's own
+/// (expand, expand_slice: no copy of them into an ExpandSlice).
+struct SliceArray {
+  const ExpandSlice* slices;
+  int count;
+  const TensorView& u(int i) const { return slices[i].u; }
+  const TensorView& B(int i) const { return slices[i].B; }
+  std::int64_t offset(int i) const { return slices[i].offset; }
+};
+struct OneSlice {
+  const TensorView& u_;
+  const TensorView& B_;
+  std::int64_t offset_;
+  static constexpr int count = 1;
+  const TensorView& u(int) const { return u_; }
+  const TensorView& B(int) const { return B_; }
+  std::int64_t offset(int) const { return offset_; }
+};
+
+/// make_expand_problem_exact's checks and Problem on the fast path (slices
+/// already known to number 1 to kMaxSlices).
+template <typename Slices>
+[[gnu::always_inline]] inline bool fast_expand(Problem& p, const Slices& slices,
+                                               const TensorView& out, const BatchArgs& batch,
+                                               bool add) {
+  FastCheck c;
+  const ByteRange out_bytes = fast_view<2>(c, out);
+  c.require(is_floating(out.dtype));
+  c.require(fast_rows_apart(out));
+  const std::int64_t T = out.shape[0], W = out.shape[1];
+
+  p.op = OpKind::expand;
+  p.add = add;
+  p.out_dtype = out.dtype;
+  p.T = T;
+  p.out = out.data;
+  p.out_row_stride = out.stride[0];
+  p.out_cols = W;
+  p.num_slices = slices.count;
+  // Slice 0 sets the types, rank and adapters every slice must share.
+  p.in_dtype = slices.u(0).dtype;
+  p.w_dtype = slices.B(0).dtype;
+  p.K = slices.u(0).shape[1];
+  p.L = slices.B(0).shape[0];
+  for (int i = 0; i < slices.count; ++i) {
+    const TensorView& u = slices.u(i);
+    const TensorView& B = slices.B(i);
+    const std::int64_t offset = slices.offset(i);
+    const ByteRange u_bytes = fast_view<2>(c, u);
+    c.require(is_floating(u.dtype));
+    const FastWeights b = fast_weights(c, B);
+    const std::int64_t R = u.shape[1];
+    c.require(u.shape[0] == T);
+    c.require(b.K == R);
+    c.bound(static_cast<std::uint64_t>(offset));
+    c.require(offset <= wrapping_sub(W, b.rows));
+    c.require(u.dtype == p.in_dtype);
+    c.require(B.dtype == p.w_dtype);
+    c.require(R == p.K);
+    c.require(b.L == p.L);
+    const std::int64_t end = wrapping_add(offset, b.rows);
+    for (int j = 0; j < i; ++j) {
+      const SliceArgs& o = p.slice[j];
+      c.require(!(offset < wrapping_add(o.out_col, o.n) && o.out_col < end));
+    }
+    p.slice[i] = SliceArgs{u.data, B.data, u.stride[0], b.stride_l, b.stride_row, b.rows, offset};
+    p.max_n = std::max(p.max_n, b.rows);
+    c.require(!overlap(u_bytes, out_bytes));
+    c.require(!overlap(b.bytes, out_bytes));
+  }
+  return fast_batch(c, p, batch, out_bytes) && c.passed();
+}
+
+}  // namespace
+
+Problem make_shrink_problem(const TensorView& x, const TensorView& A, const TensorView& y,
+                            const BatchArgs& batch, float scale) {
+  Problem p;
+  if (!fast_shrink(p, x, A, y, batch, scale)) p = make_shrink_problem_exact(x, A, y, batch, scale);
+  return p;
+}
+
+Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
+                            const BatchArgs& batch, bool add) {
+  Problem p;
+  if (num_slices < 1 || num_slices > kMaxSlices || slices == nullptr ||
+      !fast_expand(p, SliceArray{slices, num_slices}, out, batch, add)) {
+    p = make_expand_problem_exact(slices, num_slices, out, batch, add);
+  }
+  return p;
+}
+
+Problem make_expand_problem(const TensorView& u, const TensorView& B, std::int64_t offset,
+                            const TensorView& out, const BatchArgs& batch, bool add) {
+  Problem p;
+  if (!fast_expand(p, OneSlice{u, B, offset}, out, batch, add)) {
+    const ExpandSlice slice{u, B, offset};
+    p = make_expand_problem_exact(&slice, 1, out, batch, add);
+  }
   return p;
 }
 

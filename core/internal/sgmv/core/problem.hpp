@@ -31,15 +31,16 @@ const char* name_of(OpKind op) noexcept;
 const char* name_of(MetaForm form) noexcept;
 
 /// One (input, weight, output column range) triple. Strides in elements; the
-/// innermost dimension of in and w is contiguous.
+/// innermost dimension of in and w is contiguous. No member initialisers: a
+/// default-initialised Problem leaves its slices unwritten (see slice).
 struct SliceArgs {
-  const void* in = nullptr;  ///< [T, K], row t at in + t * in_row_stride
-  const void* w = nullptr;   ///< [L, n, K]
-  std::int64_t in_row_stride = 0;
-  std::int64_t w_stride_l = 0;
-  std::int64_t w_stride_n = 0;
-  std::int64_t n = 0;        ///< output columns of this slice
-  std::int64_t out_col = 0;  ///< first output column
+  const void* in;  ///< [T, K], row t at in + t * in_row_stride
+  const void* w;   ///< [L, n, K]
+  std::int64_t in_row_stride;
+  std::int64_t w_stride_l;
+  std::int64_t w_stride_n;
+  std::int64_t n;        ///< output columns of this slice
+  std::int64_t out_col;  ///< first output column
 };
 
 struct Problem {
@@ -72,6 +73,10 @@ struct Problem {
 
   std::uint32_t* status = nullptr;  ///< device status word (StatusBits), may be null
 
+  /// slice[0, num_slices) are the call's; the rest are never read, and a
+  /// default-initialised Problem (`Problem p;`) leaves them indeterminate, so
+  /// that building a one-slice Problem on every call writes ~120 bytes rather
+  /// than zeroing ~570 (`Problem p{}` zeroes them all).
   SliceArgs slice[kMaxSlices];
 
   /// The LoRA rank: the output width of shrink, the reduction length of expand.

@@ -21,7 +21,14 @@ class Runtime {
 
   const KernelRegistry& registry() const { return registry_; }
   /// The cache of `device` (0 <= device < kMaxDevices), created on first use.
-  LaunchCache& cache(int device);
+  /// Inline: after the first use, a range check and one acquire load.
+  LaunchCache& cache(int device) {
+    if (device >= 0 && device < kMaxDevices) {
+      LaunchCache* cache = caches_[device].load(std::memory_order_acquire);
+      if (cache != nullptr) return *cache;
+    }
+    return create_cache(device);
+  }
   /// The cache of device, or nullptr if it was never used.
   LaunchCache* find_cache(int device) const;
 
@@ -31,6 +38,9 @@ class Runtime {
 
  private:
   Runtime();
+  /// cache() off its fast path: throws for a device out of range, creates the
+  /// cache on first use.
+  LaunchCache& create_cache(int device);
   KernelRegistry registry_;
   std::atomic<std::size_t> capacity_;
   std::mutex create_mutex_;

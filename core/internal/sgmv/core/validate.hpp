@@ -23,6 +23,19 @@ Problem make_shrink_problem(const TensorView& x, const TensorView& A, const Tens
                             const BatchArgs& batch, float scale);
 Problem make_expand_problem(const ExpandSlice* slices, int num_slices, const TensorView& out,
                             const BatchArgs& batch, bool add);
+/// make_expand_problem of the one slice {u, B, offset} (expand, expand_slice):
+/// the same Problem and errors, without copying the views into an ExpandSlice.
+Problem make_expand_problem(const TensorView& u, const TensorView& B, std::int64_t offset,
+                            const TensorView& out, const BatchArgs& batch, bool add);
+
+/// The same builders, with every check made in order, one at a time (the
+/// builders above check an ordinary call in one branch-free pass and come
+/// here for any other, so every message comes from these). Exposed for the
+/// tests that compare the two paths.
+Problem make_shrink_problem_exact(const TensorView& x, const TensorView& A, const TensorView& y,
+                                  const BatchArgs& batch, float scale);
+Problem make_expand_problem_exact(const ExpandSlice* slices, int num_slices, const TensorView& out,
+                                  const BatchArgs& batch, bool add);
 
 /// expand (no offset) writes the whole of out [T, N]: throws naming `out`
 /// when out is wider (the caller meant expand_slice).
