@@ -391,7 +391,9 @@ struct FastCheck {
   /// below kFastLimit exactly when each of them is in [0, kFastLimit).
   std::uint64_t magnitude = 0;
 
-  void require(bool ok) { bad |= !ok; }
+  void require(bool ok) {
+    if (__builtin_expect(!ok, 0)) bad = true;
+  }
   void bound(std::uint64_t value) { magnitude |= value; }
   bool passed() const { return !bad && magnitude < kFastLimit; }
 };
