@@ -150,6 +150,7 @@ void BenchCase::build_sets(std::size_t rotation_bytes) {
       set.w.push_back(upload(host_w_[i].data(), host_w_[i].size()));
       set.in_view.push_back(view(set.in.back().get(), in_dtype_, {T_, K_}));
       set.w_view.push_back(view(set.w.back().get(), w_dtype_, {L_, widths_[i], K_}));
+      set.slices.push_back(sgmv::ExpandSlice{set.in_view.back(), set.w_view.back(), offsets_[i]});
     }
     set.out.push_back(upload(host_out_init_.data(), host_out_init_.size()));
     set.out_view = view(set.out.back().get(), out_dtype_, {T_, out_cols_});
@@ -199,15 +200,11 @@ void BenchCase::enqueue_on(Set& s, bool idle) {
       }
       return;
     case Op::expand_multi: {
-      sgmv::ExpandSlice slices[sgmv::kMaxSlices];
-      for (std::size_t k = 0; k < widths_.size(); ++k) {
-        slices[k] = sgmv::ExpandSlice{s.in_view[k], s.w_view[k], offsets_[k]};
-      }
       const int n = num_slices();
       if (spec_.decode) {
-        sgmv::expand_multi(ctx_, slices, n, s.out_view, tokens, spec_.add);
+        sgmv::expand_multi(ctx_, s.slices.data(), n, s.out_view, tokens, spec_.add);
       } else {
-        sgmv::expand_multi(ctx_, slices, n, s.out_view, segments, spec_.add);
+        sgmv::expand_multi(ctx_, s.slices.data(), n, s.out_view, segments, spec_.add);
       }
       return;
     }

@@ -74,6 +74,7 @@ class BenchCase {
     std::vector<DeviceBuffer> meta;   // seg_start, seg_len, lora_id or token_lora
     std::vector<DeviceBuffer> out;    // one
     std::vector<sgmv::TensorView> in_view, w_view;
+    std::vector<sgmv::ExpandSlice> slices;  // expand_multi's, built once (as a server would)
     sgmv::TensorView out_view;
     sgmv::SegmentBatch segments;
     sgmv::TokenBatch tokens;

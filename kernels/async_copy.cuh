@@ -58,6 +58,76 @@ __device__ inline uint4 load_shared16(std::uint32_t addr) {
   return v;
 }
 
+// ---- sm_90: bulk copies completed on an mbarrier ------------------------------
+// A bulk copy moves `bytes` (a multiple of 16; both addresses 16-byte
+// aligned) from global to shared memory in one instruction; the mbarrier's
+// phase completes once its one arrival has been made and the bytes it was
+// told to expect have all landed.
+
+/// Initialises the mbarrier at shared address `bar` for `count` arrivals.
+__device__ inline void barrier_init(std::uint32_t bar, unsigned count) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(bar), "r"(count) : "memory");
+#else
+  (void)bar, (void)count;
+  __trap();
+#endif
+}
+
+/// Makes initialised mbarriers visible to the asynchronous (copy) proxy.
+__device__ inline void barrier_init_fence() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+#endif
+}
+
+/// Arrives on `bar` and tells it to expect `bytes` more bytes this phase.
+__device__ inline void barrier_arrive_expect(std::uint32_t bar, unsigned bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile(
+      "{\n .reg .b64 state;\n mbarrier.arrive.expect_tx.shared::cta.b64 state, [%0], %1;\n}\n" ::
+          "r"(bar),
+      "r"(bytes)
+      : "memory");
+#else
+  (void)bar, (void)bytes;
+  __trap();
+#endif
+}
+
+/// Waits until the phase of `bar` with parity `parity` has completed.
+__device__ inline void barrier_wait(std::uint32_t bar, unsigned parity) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  unsigned done = 0;
+  while (done == 0) {
+    asm volatile(
+        "{\n .reg .pred p;\n mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        " selp.u32 %0, 1, 0, p;\n}\n"
+        : "=r"(done)
+        : "r"(bar), "r"(parity)
+        : "memory");
+  }
+#else
+  (void)bar, (void)parity;
+  __trap();
+#endif
+}
+
+/// Starts a bulk copy of `bytes` from global `src` to shared `dst`, completed on `bar`.
+__device__ inline void bulk_copy(std::uint32_t dst, const void* src, unsigned bytes,
+                                 std::uint32_t bar) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile(
+      "cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n" ::
+          "r"(dst),
+      "l"(src), "r"(bytes), "r"(bar)
+      : "memory");
+#else
+  (void)dst, (void)src, (void)bytes, (void)bar;
+  __trap();
+#endif
+}
+
 }  // namespace sgmv::gpu::async
 
 #endif  // SGMV_CUDA_FAST_PATHS
