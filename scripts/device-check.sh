@@ -145,9 +145,9 @@ tune_expand() {
   done
 }
 tune_all() {
-  # s:/b:BM,BN,KT,CS = staged (cp.async) / bulk-copy tiles; BM,BN,MW,CS = register-direct.
-  tune prefill_r16 b:16,16,256,1 b:32,16,128,2 s:16,16,256,1 &&
-    tune prefill_r64 b:32,64,128,2 b:64,64,128,2 s:32,64,128,2 &&
+  # s:BM,BN,KT,CS = staged (cp.async) tiles; BM,BN,MW,CS = register-direct tiles.
+  tune prefill_r16 s:16,16,256,1 s:32,32,128,1 &&
+    tune prefill_r64 s:32,64,128,2 s:32,64,128,1 &&
     tune decode_r16 16,8,1,1 16,16,1,1 &&
     tune decode_r64 16,8,1,1 16,16,1,1 &&
     tune_expand prefill_r16 expand 64,1 &&

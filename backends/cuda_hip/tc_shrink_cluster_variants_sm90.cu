@@ -9,7 +9,6 @@
 
 #if defined(SGMV_CUDA_FAST_PATHS) && defined(SGMV_CUDA_SM90_TU)
 #include "backends/cuda_hip/tc_shrink_variants.cuh"
-#include "kernels/tc_shrink_bulk.cuh"
 
 namespace sgmv::gpu {
 namespace {
@@ -27,26 +26,6 @@ detail::KernelVariant variant(const char* name) {
                                   T, BM, BN, KT, STAGES, CS>(name);
 }
 
-/// Bulk-copy shrink kernels (no cluster, and clusters of CS along K).
-template <class T, int BM, int BN, int KT, int STAGES>
-__global__ void __launch_bounds__(kBlockThreads, 2) tc_shrink_bulk_kernel(const Problem p) {
-  tc_shrink_bulk_or_staged<T, BM, BN, KT, STAGES, 1>(p);
-}
-template <class T, int BM, int BN, int KT, int STAGES, int CS>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 2)
-    tc_shrink_bulk_cluster_kernel(const Problem p) {
-  tc_shrink_bulk_or_staged<T, BM, BN, KT, STAGES, CS>(p);
-}
-
-template <class T, int BM, int BN, int KT, int STAGES, int CS>
-detail::KernelVariant bulk_variant(const char* name) {
-  constexpr KernelFn kKernel = CS == 1 ? &tc_shrink_bulk_kernel<T, BM, BN, KT, STAGES>
-                                       : &tc_shrink_bulk_cluster_kernel<T, BM, BN, KT, STAGES, CS>;
-  return tc_shrink_common(make_variant<kKernel, BM, BN, CS, kBulkShrinkSmem<BM, BN, KT, STAGES>>(
-                              name, detail::OpKind::shrink),
-                          T::dtype, tc_bulk_shrink_tile(BM, BN, KT, CS));
-}
-
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
@@ -60,17 +39,6 @@ void register_dtype(detail::KernelRegistry& r) {
   // blocks per SM all measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2, 2);
 #undef SGMV_CLUSTER
-  // Bulk copies (K % KT == 0; other K take the cp.async body inside).
-#define SGMV_BULK(BM, BN, KT, ST, CS)                                           \
-  r.add(bulk_variant<T, BM, BN, KT, ST, CS>(                                    \
-      bf16 ? "tc_shrink_bulk<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
-           : "tc_shrink_bulk<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
-  SGMV_BULK(16, 16, 256, 4, 1);
-  SGMV_BULK(32, 16, 128, 4, 2);
-  SGMV_BULK(32, 32, 128, 4, 1);
-  SGMV_BULK(32, 64, 128, 4, 2);
-  SGMV_BULK(64, 64, 128, 3, 2);
-#undef SGMV_BULK
 }
 
 }  // namespace

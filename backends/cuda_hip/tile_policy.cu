@@ -29,8 +29,8 @@ bool tensor_core_call(const LaunchKey& key) {
 
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
 /// benchmarking tiles against each other): "s:BM,BN,KT,CS" a staged tile,
-/// "b:BM,BN,KT,CS" a bulk-copy one (sm_90), "BM,BN,MW,CS" a register-direct one. A tile that no
-/// variant implements falls back to the generic kernel.
+/// "BM,BN,MW,CS" a register-direct one. A tile that no variant implements
+/// falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
   TileConfig tile;
@@ -39,14 +39,12 @@ TileOverride read_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
   if (text == nullptr) return o;
-  const char kind = text[0] != '\0' && text[1] == ':' ? text[0] : '\0';  // 's', 'b' or none
+  const bool staged = text[0] == 's' && text[1] == ':';
   int bm = 0, bn = 0, third = 0, cs = 0;
-  if (std::sscanf(kind != '\0' ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 &&
-      bm > 0 && bn > 0 && third > 0 && cs > 0) {
+  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 && bm > 0 &&
+      bn > 0 && third > 0 && cs > 0) {
     o.set = true;
-    o.tile = kind == 's'   ? tc_staged_shrink_tile(bm, bn, third, cs)
-             : kind == 'b' ? tc_bulk_shrink_tile(bm, bn, third, cs)
-                           : tc_shrink_tile(bm, bn, third, cs);
+    o.tile = staged ? tc_staged_shrink_tile(bm, bn, third, cs) : tc_shrink_tile(bm, bn, third, cs);
   }
   return o;
 }
@@ -71,8 +69,7 @@ bool device_has_clusters(int device) {
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
 /// latency: register-direct 16-row tiles, 8 columns wide up to R = 16 (more
-/// blocks), else 16 (device run 2: 16 x 16 beat 16 x 8 at R = 64). Prefill:
-/// on sm_90 bulk-copy tiles when K is a whole number of steps, else staged
+/// blocks), else 16 (device run 2: 16 x 16 beat 16 x 8 at R = 64). Prefill: staged
 /// (cp.async) tiles; for R > 32 on sm_90, K split over a cluster of 2.
 /// Choices measured on the H100 (kernels/PERF_NOTES.md, device-check runs).
 TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
@@ -81,18 +78,11 @@ TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
   if (short_rows) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
-  const bool sm90 =
-      g_cluster_variants.load(std::memory_order_relaxed) && device_has_clusters(key.device);
-  if (sm90) {
-    // Bulk copies (sm_90) when K is a whole number of steps.
-    if (n <= 16 && p.K % 256 == 0) return tc_bulk_shrink_tile(16, 16, 256, 1);
-    if (n > 16 && p.K % 128 == 0) {
-      return n <= 32 ? tc_bulk_shrink_tile(32, 32, 128, 1) : tc_bulk_shrink_tile(32, 64, 128, 2);
-    }
-  }
   if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
   if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
-  return tc_staged_shrink_tile(32, 64, 128, sm90 ? 2 : 1);
+  const bool clusters =
+      g_cluster_variants.load(std::memory_order_relaxed) && device_has_clusters(key.device);
+  return tc_staged_shrink_tile(32, 64, 128, clusters ? 2 : 1);
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KC" forces the tensor-core expand tile (read

@@ -43,11 +43,6 @@ constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
 constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int cs) {
   return tile(bm, bn, kt, cs);
 }
-/// Bulk-copy tensor-core shrink (tc_shrink_bulk.cuh, sm_90): the staged
-/// tile's fields, stages = 16 + CS to tell the two apart.
-constexpr detail::TileConfig tc_bulk_shrink_tile(int bm, int bn, int kt, int cs) {
-  return tile(bm, bn, kt, 16 + cs);
-}
 /// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
 /// held in registers 32 * KC at a time (block_k).
 inline constexpr int kTcExpandBN = 256;
