@@ -170,6 +170,27 @@ Weights weights_of(const ArgName& name, const TensorView& v, const char* layout)
   return {v.shape[0], v.shape[1], v.shape[2], v.stride[0], v.stride[1], span};
 }
 
+/// The shrink Problem's fields from validated views (both validation paths;
+/// W: their weight description, with L, rows, stride_l and stride_row).
+template <class W>
+void fill_shrink(Problem& p, const TensorView& x, const TensorView& A, const TensorView& y,
+                 const W& a, float scale) {
+  p.op = OpKind::shrink;
+  p.in_dtype = x.dtype;
+  p.w_dtype = A.dtype;
+  p.out_dtype = y.dtype;
+  p.scale = scale;
+  p.T = x.shape[0];
+  p.K = x.shape[1];
+  p.L = a.L;
+  p.max_n = a.rows;
+  p.out = y.data;
+  p.out_row_stride = y.stride[0];
+  p.out_cols = a.rows;
+  p.num_slices = 1;
+  p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
+}
+
 /// `what` must be >= 1; the message reads "<name><what> must be >= 1, got <value>".
 void require_positive(const ArgName& name, const char* what, std::int64_t value) {
   if (value < 1) fail(name, what, " must be >= 1, got ", value);
@@ -269,20 +290,7 @@ Problem make_shrink_problem_exact(const TensorView& x, const TensorView& A, cons
   }
 
   Problem p;
-  p.op = OpKind::shrink;
-  p.in_dtype = x.dtype;
-  p.w_dtype = A.dtype;
-  p.out_dtype = y.dtype;
-  p.scale = scale;
-  p.T = T;
-  p.K = H;
-  p.L = a.L;
-  p.max_n = a.rows;
-  p.out = y.data;
-  p.out_row_stride = y.stride[0];
-  p.out_cols = a.rows;
-  p.num_slices = 1;
-  p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
+  fill_shrink(p, x, A, y, a, scale);
 
   const Metadata meta = set_batch(p, batch);
   check_disjoint(x_name, x_bytes, y_name, y_bytes);
@@ -503,20 +511,7 @@ bool fast_shrink(Problem& p, const TensorView& x, const TensorView& A, const Ten
   c.require(!overlap(x_bytes, y_bytes));
   c.require(!overlap(a.bytes, y_bytes));
 
-  p.op = OpKind::shrink;
-  p.in_dtype = x.dtype;
-  p.w_dtype = A.dtype;
-  p.out_dtype = y.dtype;
-  p.scale = scale;
-  p.T = T;
-  p.K = H;
-  p.L = a.L;
-  p.max_n = a.rows;
-  p.out = y.data;
-  p.out_row_stride = y.stride[0];
-  p.out_cols = a.rows;
-  p.num_slices = 1;
-  p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
+  fill_shrink(p, x, A, y, a, scale);
   return fast_batch(c, p, batch, y_bytes) && c.passed();
 }
 
