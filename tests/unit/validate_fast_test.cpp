@@ -127,6 +127,11 @@ bool same_problem(const Problem& a, const Problem& b) {
   return ::testing::AssertionSuccess();
 }
 
+/// a + b, wrapping (a mutated value may already be at a limit: no overflow).
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 /// Values that sit on or next to the limits the checks (and the fast path's
 /// bounds) draw.
 std::int64_t interesting(std::mt19937_64& rng, std::int64_t original) {
@@ -151,10 +156,10 @@ std::int64_t interesting(std::mt19937_64& rng, std::int64_t original) {
                                  std::int64_t{1} << 62,
                                  kMax,
                                  kMin,
-                                 original + 1,
-                                 original - 1,
-                                 original * 2,
-                                 original + 8};
+                                 wrapping_add(original, 1),
+                                 wrapping_add(original, -1),
+                                 wrapping_add(original, original),
+                                 wrapping_add(original, 8)};
   return values[rng() % (sizeof values / sizeof values[0])];
 }
 
@@ -219,7 +224,8 @@ void mutate(std::mt19937_64& rng, Args& a) {
       break;
     case 2: {  // one slice's columns overlapping another's
       const int i = static_cast<int>(rng() % static_cast<unsigned>(a.num_slices));
-      a.slices[i].offset = a.slices[rng() % static_cast<unsigned>(a.num_slices)].offset + 4;
+      a.slices[i].offset =
+          wrapping_add(a.slices[rng() % static_cast<unsigned>(a.num_slices)].offset, 4);
       break;
     }
     default: {
