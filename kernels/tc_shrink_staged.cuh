@@ -173,9 +173,8 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
 template <int BM, int BN, int KT, int STAGES>
 inline constexpr int kStagedShrinkSmem = StagedShrinkShape<BM, BN, KT, STAGES>::kSmemBytes;
 
-/// MINB: blocks per SM the registers must allow (2, or 3 for small tiles).
-template <class T, int BM, int BN, int KT, int STAGES, int MINB = 2>
-__global__ void __launch_bounds__(kBlockThreads, MINB) tc_shrink_staged_kernel(const Problem p) {
+template <class T, int BM, int BN, int KT, int STAGES>
+__global__ void __launch_bounds__(kBlockThreads, 2) tc_shrink_staged_kernel(const Problem p) {
   tc_shrink_staged_body<T, BM, BN, KT, STAGES, 1>(p);
 }
 

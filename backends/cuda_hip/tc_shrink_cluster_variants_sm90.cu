@@ -13,31 +13,30 @@
 namespace sgmv::gpu {
 namespace {
 
-/// MINB: blocks per SM the registers must allow.
-template <class T, int BM, int BN, int KT, int STAGES, int CS, int MINB>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, MINB)
+template <class T, int BM, int BN, int KT, int STAGES, int CS>
+__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 2)
     tc_shrink_staged_cluster_kernel(const Problem p) {
   tc_shrink_staged_body<T, BM, BN, KT, STAGES, CS>(p);
 }
 
-template <class T, int BM, int BN, int KT, int STAGES, int CS, int MINB = 2>
+template <class T, int BM, int BN, int KT, int STAGES, int CS>
 detail::KernelVariant variant(const char* name) {
-  return tc_shrink_staged_variant<&tc_shrink_staged_cluster_kernel<T, BM, BN, KT, STAGES, CS, MINB>,
-                                  T, BM, BN, KT, STAGES, CS>(name);
+  return tc_shrink_staged_variant<&tc_shrink_staged_cluster_kernel<T, BM, BN, KT, STAGES, CS>, T,
+                                  BM, BN, KT, STAGES, CS>(name);
 }
 
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-#define SGMV_CLUSTER(BM, BN, KT, ST, CS, MINB)                                            \
-  r.add(variant<T, BM, BN, KT, ST, CS, MINB>(                                             \
+#define SGMV_CLUSTER(BM, BN, KT, ST, CS)                                                  \
+  r.add(variant<T, BM, BN, KT, ST, CS>(                                                   \
       bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
   // Prefill at R > 32: K split over 2 blocks (twice the blocks of 32 x 64
   // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
   // blocks), taller prefill tiles, longer K steps and small tiles at 3-4
   // blocks per SM all measured slower (kernels/PERF_NOTES.md).
-  SGMV_CLUSTER(32, 64, 128, 4, 2, 2);
+  SGMV_CLUSTER(32, 64, 128, 4, 2);
 #undef SGMV_CLUSTER
 }
 
