@@ -75,9 +75,7 @@ struct Call {
   }
   /// expand(): one slice covering out.
   Problem whole_width_expand() const {
-    Problem p = sgmv::detail::make_expand_problem(in[0], w[0], 0, out, batch(), false);
-    sgmv::detail::require_whole_width(p);
-    return p;
+    return sgmv::detail::make_whole_expand_problem(in[0], w[0], out, batch(), false);
   }
 };
 

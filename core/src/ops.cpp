@@ -70,14 +70,12 @@ void shrink(Context& ctx, const TensorView& x, const TensorView& A, const Tensor
 
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const SegmentBatch& batch, bool add) {
-  Problem p = detail::make_expand_problem(u, B, 0, out, detail::batch_args(batch), add);
-  detail::require_whole_width(p);
+  Problem p = detail::make_whole_expand_problem(u, B, out, detail::batch_args(batch), add);
   run(ctx, p);
 }
 void expand(Context& ctx, const TensorView& u, const TensorView& B, const TensorView& out,
             const TokenBatch& batch, bool add) {
-  Problem p = detail::make_expand_problem(u, B, 0, out, detail::batch_args(batch), add);
-  detail::require_whole_width(p);
+  Problem p = detail::make_whole_expand_problem(u, B, out, detail::batch_args(batch), add);
   run(ctx, p);
 }
 

@@ -191,6 +191,19 @@ void fill_shrink(Problem& p, const TensorView& x, const TensorView& A, const Ten
   p.slice[0] = SliceArgs{x.data, A.data, x.stride[0], a.stride_l, a.stride_row, a.rows, 0};
 }
 
+/// The expand Problem's output fields (both validation paths; the slices
+/// and the fields they set follow).
+void fill_expand_output(Problem& p, const TensorView& out, bool add, int num_slices) {
+  p.op = OpKind::expand;
+  p.add = add;
+  p.out_dtype = out.dtype;
+  p.T = out.shape[0];
+  p.out = out.data;
+  p.out_row_stride = out.stride[0];
+  p.out_cols = out.shape[1];
+  p.num_slices = num_slices;
+}
+
 /// `what` must be >= 1; the message reads "<name><what> must be >= 1, got <value>".
 void require_positive(const ArgName& name, const char* what, std::int64_t value) {
   if (value < 1) fail(name, what, " must be >= 1, got ", value);
@@ -313,14 +326,7 @@ Problem make_expand_problem_exact(const ExpandSlice* slices, int num_slices, con
   const bool single = num_slices == 1;
 
   Problem p;
-  p.op = OpKind::expand;
-  p.add = add;
-  p.out_dtype = out.dtype;
-  p.T = T;
-  p.out = out.data;
-  p.out_row_stride = out.stride[0];
-  p.out_cols = W;
-  p.num_slices = num_slices;
+  fill_expand_output(p, out, add, num_slices);
   for (int i = 0; i < num_slices; ++i) {
     const ExpandSlice& s = slices[i];
     const int index = single ? -1 : i;
@@ -547,14 +553,7 @@ template <typename Slices>
   c.require(fast_rows_apart(out));
   const std::int64_t T = out.shape[0], W = out.shape[1];
 
-  p.op = OpKind::expand;
-  p.add = add;
-  p.out_dtype = out.dtype;
-  p.T = T;
-  p.out = out.data;
-  p.out_row_stride = out.stride[0];
-  p.out_cols = W;
-  p.num_slices = slices.count;
+  fill_expand_output(p, out, add, slices.count);
   // Slice 0 sets the types, rank and adapters every slice must share.
   p.in_dtype = slices.u(0).dtype;
   p.w_dtype = slices.B(0).dtype;
@@ -623,6 +622,13 @@ void require_whole_width(const Problem& p) {
     fail("out: has W = ", p.out_cols, " columns but B has N = ", p.slice[0].n,
          " (expand writes out [T, N]; use expand_slice for a column slice)");
   }
+}
+
+Problem make_whole_expand_problem(const TensorView& u, const TensorView& B, const TensorView& out,
+                                  const BatchArgs& batch, bool add) {
+  Problem p = make_expand_problem(u, B, 0, out, batch, add);
+  require_whole_width(p);
+  return p;
 }
 
 namespace {

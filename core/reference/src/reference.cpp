@@ -119,19 +119,11 @@ std::uint32_t shrink(const TensorView& x, const TensorView& A, const TensorView&
 }
 std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
                      const SegmentBatch& batch, bool add, std::vector<double>& result) {
-  const ExpandSlice slice{u, B, 0};
-  const detail::Problem p =
-      detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
-  detail::require_whole_width(p);
-  return run(p, result);
+  return run(detail::make_whole_expand_problem(u, B, out, detail::batch_args(batch), add), result);
 }
 std::uint32_t expand(const TensorView& u, const TensorView& B, const TensorView& out,
                      const TokenBatch& batch, bool add, std::vector<double>& result) {
-  const ExpandSlice slice{u, B, 0};
-  const detail::Problem p =
-      detail::make_expand_problem(&slice, 1, out, detail::batch_args(batch), add);
-  detail::require_whole_width(p);
-  return run(p, result);
+  return run(detail::make_whole_expand_problem(u, B, out, detail::batch_args(batch), add), result);
 }
 std::uint32_t expand_slice(const TensorView& u, const TensorView& B, const TensorView& out,
                            const SegmentBatch& batch, std::int64_t offset, bool add,

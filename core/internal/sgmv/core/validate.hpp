@@ -40,6 +40,9 @@ Problem make_expand_problem_exact(const ExpandSlice* slices, int num_slices, con
 /// expand (no offset) writes the whole of out [T, N]: throws naming `out`
 /// when out is wider (the caller meant expand_slice).
 void require_whole_width(const Problem& problem);
+/// expand()'s Problem: make_expand_problem of {u, B, 0}, then require_whole_width.
+Problem make_whole_expand_problem(const TensorView& u, const TensorView& B, const TensorView& out,
+                                  const BatchArgs& batch, bool add);
 
 /// Strict mode: checks host copies of the metadata (seg_start/seg_len/lora
 /// already on the host) and throws Error(device_fault) naming the first bad entry.
