@@ -64,6 +64,20 @@ struct Metadata {
   }
 };
 
+/// Fills every row the segments cover (rows of kW bf16 elements at `base` on
+/// the device) with random values; returns them in segment order.
+std::vector<std::vector<std::uint16_t>> upload_covered_rows(void* base, std::mt19937_64& rng) {
+  std::vector<std::vector<std::uint16_t>> rows;
+  for (std::size_t s = 0; s < kStart.size(); ++s) {
+    for (std::int32_t i = 0; i < kLen[s]; ++i) {
+      rows.push_back(random_bf16(kW, rng));
+      copy_to_device(static_cast<char*>(base) + (kStart[s] + i) * kW * 2, rows.back().data(),
+                     kW * 2);
+    }
+  }
+  return rows;
+}
+
 TEST(GpuOverflow, ExpandIntoMoreThan2To31Elements) {
   SGMV_REQUIRE_DEVICE();
   const std::size_t out_bytes = static_cast<std::size_t>(kT * kW) * 2;
@@ -78,14 +92,7 @@ TEST(GpuOverflow, ExpandIntoMoreThan2To31Elements) {
   copy_to_device(dB.ptr, B.data(), B.size() * 2);
   Metadata meta;
   // Initial values of the covered rows (add = true reads them).
-  std::vector<std::vector<std::uint16_t>> init;
-  for (std::size_t s = 0; s < kStart.size(); ++s) {
-    for (std::int32_t i = 0; i < kLen[s]; ++i) {
-      init.push_back(random_bf16(kW, rng));
-      copy_to_device(static_cast<char*>(dout.ptr) + (kStart[s] + i) * kW * 2, init.back().data(),
-                     kW * 2);
-    }
-  }
+  const std::vector<std::vector<std::uint16_t>> init = upload_covered_rows(dout.ptr, rng);
   const TensorView uv = TensorView::contiguous(du.ptr, DType::bf16, {kT, kR});
   const TensorView Bv = TensorView::contiguous(dB.ptr, DType::bf16, {kL, kW, kR});
   const TensorView ov = TensorView::contiguous(dout.ptr, DType::bf16, {kT, kW});
@@ -132,14 +139,7 @@ TEST(GpuOverflow, ShrinkFromMoreThan2To31Elements) {
   DeviceBuffer dx(x_bytes), dA(A.size() * 2), dy(static_cast<std::size_t>(kT * kR) * 4);
   copy_to_device(dA.ptr, A.data(), A.size() * 2);
   Metadata meta;
-  std::vector<std::vector<std::uint16_t>> rows;  // x rows the segments cover
-  for (std::size_t s = 0; s < kStart.size(); ++s) {
-    for (std::int32_t i = 0; i < kLen[s]; ++i) {
-      rows.push_back(random_bf16(kW, rng));
-      copy_to_device(static_cast<char*>(dx.ptr) + (kStart[s] + i) * kW * 2, rows.back().data(),
-                     kW * 2);
-    }
-  }
+  const std::vector<std::vector<std::uint16_t>> rows = upload_covered_rows(dx.ptr, rng);
   const TensorView xv = TensorView::contiguous(dx.ptr, DType::bf16, {kT, kW});
   const TensorView Av = TensorView::contiguous(dA.ptr, DType::bf16, {kL, kR, kW});
   const TensorView yv = TensorView::contiguous(dy.ptr, DType::f32, {kT, kR});
