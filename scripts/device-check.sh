@@ -144,20 +144,34 @@ tune_expand() {
       --check-rows 64 | grep -E "^$workload " || return 1
   done
 }
+# TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
+# expand_multi; shrink tiles s:BM,BN,KT,CS = staged (cp.async),
+# BM,BN,MW,CS = register-direct; expand tiles BM,KC).
+TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
+  prefill_r64 shrink s:32,64,128,2 s:32,64,128,1;
+  decode_r16 shrink 16,8,1,1 16,16,1,1;
+  decode_r64 shrink 16,8,1,1 16,16,1,1;
+  prefill_r16 expand 64,1 128,1;
+  decode_r16 expand 64,1;
+  prefill_r64 expand 64,2 128,2 32,4;
+  qkv_r16 expand_multi 64,1 128,1"}
 tune_all() {
-  # s:BM,BN,KT,CS = staged (cp.async) tiles; BM,BN,MW,CS = register-direct tiles.
-  tune prefill_r16 s:16,16,256,1 s:32,32,128,1 &&
-    tune prefill_r64 s:32,64,128,2 s:32,64,128,1 &&
-    tune decode_r16 16,8,1,1 16,16,1,1 &&
-    tune decode_r64 16,8,1,1 16,16,1,1 &&
-    tune_expand prefill_r16 expand 64,1 &&
-    tune_expand decode_r16 expand 64,1 &&
-    tune_expand prefill_r64 expand 64,2 32,4 &&
-    tune_expand qkv_r16 expand_multi 64,1
+  local entry
+  local -a entries words
+  IFS=';' read -ra entries <<<"$TUNE_PLAN"
+  for entry in "${entries[@]}"; do
+    read -ra words <<<"$entry"
+    [ "${#words[@]}" -ge 3 ] || continue
+    if [ "${words[1]}" = shrink ]; then
+      tune "${words[0]}" "${words[@]:2}" || return 1
+    else
+      tune_expand "${words[0]}" "${words[1]}" "${words[@]:2}" || return 1
+    fi
+  done
 }
 : >"$OUT/tune.txt"
 export -f tune tune_expand tune_all
-export BUILD
+export BUILD TUNE_PLAN
 stage tune tune.txt 240 bash -c tune_all
 
 # ---- a profile of the tensor-core kernels (where the time goes) ---------------

@@ -14,12 +14,13 @@ namespace {
 
 static_assert(kTcExpandBN == kTcExpandCols);
 
-template <class T, int BM, int KC, bool ADD>
+template <class T, class O, int BM, int KC, bool ADD>
 detail::KernelVariant variant(const char* name) {
-  detail::KernelVariant v = make_variant<&tc_expand_kernel<T, BM, KC, ADD>, BM, kTcExpandCols>(
+  detail::KernelVariant v = make_variant<&tc_expand_kernel<T, O, BM, KC, ADD>, BM, kTcExpandCols>(
       name, detail::OpKind::expand);
   v.add_mask = ADD ? 2 : 1;
   v.in = v.w = only(T::dtype);
+  v.out = only(O::dtype);
   v.align_required = kAlignInW;
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
   v.tile = tc_expand_tile(BM, KC);
@@ -31,18 +32,25 @@ detail::KernelVariant variant(const char* name) {
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 void register_tc_expand(detail::KernelRegistry& r) {
-  r.add(variant<F16, 64, 1, false>("tc_expand<f16,64,k32>"));
-  r.add(variant<F16, 64, 2, false>("tc_expand<f16,64,k64>"));
-  r.add(variant<F16, 32, 4, false>("tc_expand<f16,32,k128>"));
-  r.add(variant<BF16, 64, 1, false>("tc_expand<bf16,64,k32>"));
-  r.add(variant<BF16, 64, 2, false>("tc_expand<bf16,64,k64>"));
-  r.add(variant<BF16, 32, 4, false>("tc_expand<bf16,32,k128>"));
-  r.add(variant<F16, 64, 1, true>("tc_expand<f16,64,k32,add>"));
-  r.add(variant<F16, 64, 2, true>("tc_expand<f16,64,k64,add>"));
-  r.add(variant<F16, 32, 4, true>("tc_expand<f16,32,k128,add>"));
-  r.add(variant<BF16, 64, 1, true>("tc_expand<bf16,64,k32,add>"));
-  r.add(variant<BF16, 64, 2, true>("tc_expand<bf16,64,k64,add>"));
-  r.add(variant<BF16, 32, 4, true>("tc_expand<bf16,32,k128,add>"));
+#if defined(SGMV_EXPAND_ONE)
+  r.add(variant<BF16, BF16, 64, 1, false>("tc_expand<bf16,64,k32>"));
+#else
+#define SGMV_EXPAND(T, O, NAME, BM, KC, KW)                                    \
+  r.add(variant<T, O, BM, KC, false>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
+  r.add(variant<T, O, BM, KC, true>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
+#define SGMV_EXPAND_TILES(T, O, NAME)  \
+  SGMV_EXPAND(T, O, NAME, 64, 1, 32);  \
+  SGMV_EXPAND(T, O, NAME, 128, 1, 32); \
+  SGMV_EXPAND(T, O, NAME, 64, 2, 64);  \
+  SGMV_EXPAND(T, O, NAME, 128, 2, 64); \
+  SGMV_EXPAND(T, O, NAME, 32, 4, 128)
+  SGMV_EXPAND_TILES(F16, F16, "f16");
+  SGMV_EXPAND_TILES(F16, F32, "f16>f32");
+  SGMV_EXPAND_TILES(BF16, BF16, "bf16");
+  SGMV_EXPAND_TILES(BF16, F32, "bf16>f32");
+#undef SGMV_EXPAND_TILES
+#undef SGMV_EXPAND
+#endif
 }
 
 }  // namespace sgmv::gpu

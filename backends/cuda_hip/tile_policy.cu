@@ -20,11 +20,14 @@ using detail::TileConfig;
 std::atomic<bool> g_cluster_variants{false};
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-/// Tensor cores take fp16/bf16 in and weights of the same dtype, 16-byte aligned.
+/// Tensor cores take fp16/bf16 in and weights of the same dtype, 16-byte
+/// aligned; the expand kernels write the input dtype or fp32.
 bool tensor_core_call(const LaunchKey& key) {
   const bool half_types = key.in_dtype == DType::f16 || key.in_dtype == DType::bf16;
   const std::uint8_t need = detail::align_in | detail::align_w;
-  return half_types && key.w_dtype == key.in_dtype && (key.align & need) == need;
+  const bool out_ok =
+      key.op == OpKind::shrink || key.out_dtype == key.in_dtype || key.out_dtype == DType::f32;
+  return half_types && out_ok && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
