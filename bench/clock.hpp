@@ -19,6 +19,12 @@ namespace sgmv_bench {
 struct Ceilings {
   double copy_gbps = 0.0;      ///< device-to-device copy, bytes read + written per ns; 0: unknown
   double empty_call_us = 0.0;  ///< back-to-back empty kernel (GPU) or empty fenced call (host)
+  /// Context for read-heavy (shrink) and write-heavy (expand) kernels; the
+  /// floor uses copy_gbps. Bytes per ns; 0: not measured.
+  double read_gbps = 0.0;   ///< a kernel that only reads (16-byte loads)
+  double write_gbps = 0.0;  ///< memset: only writes
+  /// An empty kernel timed as the cases are (an event after every call), us.
+  double empty_timed_us = 0.0;
   std::string copy_method;
   std::string empty_method;
 };

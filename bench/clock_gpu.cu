@@ -18,6 +18,18 @@ namespace {
 
 __global__ void empty_kernel() {}
 
+// Reads `n` 16-byte words and keeps the result live (a read-only ceiling);
+// `sink` is written only for a value the data never produces.
+__global__ void read_kernel(const uint4* src, std::size_t n, unsigned* sink) {
+  unsigned acc = 0;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const uint4 v = src[i];
+    acc ^= v.x ^ v.y ^ v.z ^ v.w;
+  }
+  if (acc == 0x9e3779b9u) *sink = acc;
+}
+
 // Busy-waits for `ns` nanoseconds of device time.
 __global__ void spin_kernel(unsigned long long ns) {
 #if defined(__HIP_PLATFORM_AMD__)
@@ -54,6 +66,7 @@ class EventClock final : public DeviceClock {
     check(gpuGetDeviceProperties(&prop, ctx.device()), "device properties");
     l2_bytes_ = prop.l2CacheSize > 0 ? static_cast<std::size_t>(prop.l2CacheSize) : 0;
     device_name_ = prop.name;
+    sms_ = prop.multiProcessorCount > 0 ? prop.multiProcessorCount : 1;
   }
   ~EventClock() override {
     for (gpuEvent_t e : events_) (void)gpuEventDestroy(e);
@@ -85,10 +98,23 @@ class EventClock final : public DeviceClock {
           check(gpuMemcpyAsync(dst, src, kBytes, gpuMemcpyDeviceToDevice, stream_), "copy");
         },
         3, 20);
-    sgmv::device_free(src, ctx_.device());
-    sgmv::device_free(dst, ctx_.device());
     c.copy_gbps = 2.0 * static_cast<double>(kBytes) / median_of(copies) * 1e-9;
     c.copy_method = "device-to-device copy of 256 MiB, read + written";
+    // src is zero-filled first: the read kernel's sink stays untouched.
+    check(gpuMemsetAsync(src, 0, kBytes, stream_), "memset");
+    const std::vector<double> writes =
+        time_calls([&](int) { check(gpuMemsetAsync(dst, 1, kBytes, stream_), "memset"); }, 3, 20);
+    c.write_gbps = static_cast<double>(kBytes) / median_of(writes) * 1e-9;
+    const std::vector<double> reads = time_calls(
+        [&](int) {
+          read_kernel<<<8 * sms_, 256, 0, stream_>>>(static_cast<const uint4*>(src), kBytes / 16,
+                                                     static_cast<unsigned*>(dst));
+          check(gpuGetLastError(), "read kernel launch");
+        },
+        3, 20);
+    c.read_gbps = static_cast<double>(kBytes) / median_of(reads) * 1e-9;
+    sgmv::device_free(src, ctx_.device());
+    sgmv::device_free(dst, ctx_.device());
 
     // Empty kernels back to back: one interval per batch of kBatch kernels.
     constexpr int kBatch = 500;
@@ -101,6 +127,13 @@ class EventClock final : public DeviceClock {
         1, 9, kBatch * 8000ull);
     for (double b : batches) per_kernel.push_back(b / kBatch);
     c.empty_call_us = median_of(per_kernel) * 1e6;
+    const std::vector<double> singles = time_calls(
+        [&](int) {
+          empty_kernel<<<1, 1, 0, stream_>>>();
+          check(gpuGetLastError(), "empty kernel launch");
+        },
+        10, 200);
+    c.empty_timed_us = median_of(singles) * 1e6;
     c.empty_method = "back-to-back empty kernels, GPU-paced";
     return c;
   }
@@ -164,6 +197,7 @@ class EventClock final : public DeviceClock {
   gpuStream_t stream_;
   std::size_t l2_bytes_ = 0;
   std::string device_name_;
+  int sms_ = 1;
   std::vector<gpuEvent_t> events_;
 };
 

@@ -18,6 +18,7 @@
 #define gpuStreamSynchronize hipStreamSynchronize
 #define gpuMemcpyAsync hipMemcpyAsync
 #define gpuMemcpyDeviceToDevice hipMemcpyDeviceToDevice
+#define gpuMemsetAsync hipMemsetAsync
 #define gpuLaunchKernel hipLaunchKernel
 #define gpuSetDevice hipSetDevice
 #define gpuGetDeviceProperties hipGetDeviceProperties
@@ -39,6 +40,7 @@
 #define gpuStreamSynchronize cudaStreamSynchronize
 #define gpuMemcpyAsync cudaMemcpyAsync
 #define gpuMemcpyDeviceToDevice cudaMemcpyDeviceToDevice
+#define gpuMemsetAsync cudaMemsetAsync
 #define gpuLaunchKernel cudaLaunchKernel
 #define gpuSetDevice cudaSetDevice
 #define gpuGetDeviceProperties cudaGetDeviceProperties

@@ -66,6 +66,14 @@ void print_table(const Report& r) {
   }
   std::printf("  empty call     %.2f us (%s)\n", r.ceilings.empty_call_us,
               r.ceilings.empty_method.c_str());
+  if (r.ceilings.empty_timed_us > 0) {
+    std::printf("  empty call     %.2f us when timed as the cases are (an event after each call)\n",
+                r.ceilings.empty_timed_us);
+  }
+  if (r.ceilings.read_gbps > 0 && r.ceilings.write_gbps > 0) {
+    std::printf("  read only      %.1f GB/s, write only %.1f GB/s (context; not in the floor)\n",
+                r.ceilings.read_gbps, r.ceilings.write_gbps);
+  }
   std::printf("  floor = max(bytes / copy bandwidth, empty call); efficiency = floor / median\n\n");
 
   std::printf("%-12s %-12s %-9s %-30s %-4s %6s %11s %9s %8s %10s %6s %-13s %9s\n", "workload", "op",
@@ -116,7 +124,12 @@ bool write_json(const Report& r, const std::string& path) {
     << json_number(r.ceilings.copy_gbps > 0 ? r.ceilings.copy_gbps : NAN)
     << ", \"copy_method\": " << json_string(r.ceilings.copy_method)
     << ", \"empty_call_us\": " << json_number(r.ceilings.empty_call_us)
-    << ", \"empty_method\": " << json_string(r.ceilings.empty_method) << "},\n  \"results\": [";
+    << ", \"empty_method\": " << json_string(r.ceilings.empty_method)
+    << ", \"read_gbps\": " << json_number(r.ceilings.read_gbps > 0 ? r.ceilings.read_gbps : NAN)
+    << ", \"empty_timed_us\": "
+    << json_number(r.ceilings.empty_timed_us > 0 ? r.ceilings.empty_timed_us : NAN)
+    << ", \"write_gbps\": " << json_number(r.ceilings.write_gbps > 0 ? r.ceilings.write_gbps : NAN)
+    << "},\n  \"results\": [";
   for (std::size_t i = 0; i < r.cases.size(); ++i) {
     const CaseResult& c = r.cases[i];
     j << (i ? "," : "") << "\n    {\"workload\": " << json_string(c.workload)

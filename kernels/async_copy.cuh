@@ -58,27 +58,6 @@ __device__ inline uint4 load_shared16(std::uint32_t addr) {
   return v;
 }
 
-/// Asks L2 to fetch the 128-byte line holding `p` (no register, no wait).
-__device__ inline void prefetch_l2(const void* p) {
-  asm volatile("prefetch.global.L2 [%0];\n" ::"l"(p));
-}
-
-/// The block's threads ask L2 for bytes [b0, b1) of each of `rows` rows that
-/// start `stride` bytes apart at `base`: weights whose addresses are known
-/// before the token scan, fetched while the scan runs.
-__device__ inline void prefetch_rows_l2(const void* base, std::int64_t rows, std::int64_t stride,
-                                        std::int64_t b0, std::int64_t b1) {
-  if (base == nullptr || rows <= 0 || b1 <= b0) return;
-  // One more line than (b1 - b0) / 128 when the range straddles a line.
-  const std::int64_t lines = (b1 - b0 + 127) / 128 + 1;
-  const auto* bytes = static_cast<const char*>(base);
-  for (std::int64_t i = threadIdx.x; i < rows * lines; i += blockDim.x) {
-    const std::int64_t row = i / lines, line = i - row * lines;
-    const std::int64_t b = b0 + line * 128 < b1 ? b0 + line * 128 : b1 - 1;
-    prefetch_l2(bytes + row * stride + b);
-  }
-}
-
 }  // namespace sgmv::gpu::async
 
 #endif  // SGMV_CUDA_FAST_PATHS

@@ -184,22 +184,6 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   }
 }
 
-/// Per-token form: the adapter and column chunk of this block's first row
-/// unit, known before any metadata is read (so a kernel can start fetching
-/// that adapter's weights while it scans the tokens); false in the segment
-/// form or when the block has no unit.
-template <int BM, int BN, int CS = 1>
-__device__ inline bool first_token_unit(const Problem& p, std::int64_t* l, std::int64_t* chunk) {
-  if (p.form != MetaForm::per_token) return false;
-  const std::int64_t unit = blockIdx.x / CS;
-  if (unit >= row_units(p, BM) || static_cast<std::int64_t>(blockIdx.y) >= column_chunks(p, BN)) {
-    return false;
-  }
-  *l = unit / ceil_div(p.T, token_range(p, BM));
-  *chunk = blockIdx.y;
-  return *l < p.L;
-}
-
 /// Walks the grid (with grid-stride loops, for grids clamped to the
 /// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
 /// With clusters of CS blocks along x (sm_90), the CS blocks of a cluster get

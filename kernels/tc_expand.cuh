@@ -13,15 +13,12 @@
 // its accumulators: no shared memory, no barrier between the m16 tiles. The
 // output dtype is a template parameter (the variants cover the input dtype
 // and fp32; other outputs go to the SIMT kernel).
-//
-// In the per-token form the block's adapter is known before the token scan,
-// so its B slice is requested into L2 first and arrives while the scan runs.
+
 #pragma once
 
 #include <cstdint>
 #include <type_traits>
 
-#include "kernels/async_copy.cuh"
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
 
@@ -92,18 +89,6 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KC>)
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
-
-  {
-    std::int64_t l = 0, chunk = 0;
-    if (first_token_unit<BM, kTcExpandCols>(p, &l, &chunk)) {
-      const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
-      const SliceArgs& sl = p.slice[cc.slice];
-      const std::int64_t es = sizeof(S);
-      async::prefetch_rows_l2(
-          static_cast<const S*>(sl.w) + l * sl.w_stride_l + cc.n0 * sl.w_stride_n, cc.n_end - cc.n0,
-          sl.w_stride_n * es, 0, p.K * es);
-    }
-  }
 
   for_each_tile<BM, kTcExpandCols>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {

@@ -2,23 +2,18 @@
 //
 // A block computes a BM x BN tile of y: BM rows (of one segment, or gathered
 // tokens of one adapter) by BN of the R outputs. Its 8 warps form MW groups
-// along the rows (BM / MW rows each) and KW = 8 / MW groups along K; the
-// blocks of a cluster of CS (sm_90 only) split K further, so that a
-// decode-sized call spreads its adapters' weights over more SMs.
+// along the rows (BM / MW rows each) and KW = 8 / MW groups along K.
 // Fragments come straight from global memory as 16-byte loads (see mma.cuh):
 // each warp issues the loads of U chunks before their mmas, so enough bytes
 // stay in flight without shared-memory staging (the decode-sized calls, where
-// this beats tc_shrink_staged.cuh). In the per-token form the block's slice
-// of A is requested into L2 before the token scan. Partial tiles are summed
-// through shared memory (a tree over the KW groups, finish_shrink_tile, which
-// also serves the staged kernels), then across the cluster through
-// distributed shared memory, and rounded once on store. y is overwritten: no
-// atomics, no zeroed buffer.
+// this beats tc_shrink_staged.cuh). Partial tiles are summed through shared
+// memory (a tree over the KW groups, finish_shrink_tile, which also serves the
+// staged kernels and their clusters) and rounded once on store. y is
+// overwritten: no atomics, no zeroed buffer.
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/async_copy.cuh"
 #include "kernels/cluster.cuh"
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
@@ -121,9 +116,8 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   if constexpr (CS > 1) cluster::sync();  // slot 0 stays alive until every block has read it
 }
 
-/// The kernel body; CS > 1 only in kernels compiled for sm_90 with
-/// __cluster_dims__(CS, 1, 1) (tc_shrink_cluster_variants_sm90.cu).
-template <class T, int BM, int BN, int MW, int CS>
+/// The kernel body: one block per tile.
+template <class T, int BM, int BN, int MW>
 __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   using Shape = ShrinkShape<BM, BN, MW>;
   constexpr int KW = Shape::KW, MT = Shape::MT, NT = Shape::NT, U = Shape::U;
@@ -133,116 +127,99 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
   const int mw = warp / KW, kq = warp % KW;
-  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
-  // This block's share [f_begin, f_end) of the K / 32 full chunks.
-  const std::int64_t K = p.K, full = K / 32;
-  const std::int64_t per_block = ceil_div(full, CS);
-  const std::int64_t f_begin = static_cast<std::int64_t>(rank) * per_block;
-  const std::int64_t f_end = f_begin + per_block < full ? f_begin + per_block : full;
-  {
-    std::int64_t l = 0, chunk = 0;
-    if (first_token_unit<BM, BN, CS>(p, &l, &chunk)) {
-      const ColumnChunk cc = column_chunk(p, chunk, BN);
-      const SliceArgs& sl = p.slice[cc.slice];
-      constexpr std::int64_t es = sizeof(S);
-      async::prefetch_rows_l2(
-          static_cast<const S*>(sl.w) + l * sl.w_stride_l + cc.n0 * sl.w_stride_n, cc.n_end - cc.n0,
-          sl.w_stride_n * es, f_begin * 32 * es, (rank == CS - 1 ? K : f_end * 32) * es);
-    }
-  }
 
-  for_each_tile<BM, BN, CS>(
-      p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
-        const ColumnChunk cc = column_chunk(p, chunk, BN);
-        const SliceArgs& sl = p.slice[cc.slice];
-        const S* x_rows[MT][2];
+  for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+    const ColumnChunk cc = column_chunk(p, chunk, BN);
+    const SliceArgs& sl = p.slice[cc.slice];
+    const S* x_rows[MT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int i = mw * Shape::RM + mt * 16 + h * 8 + g;
+        x_rows[mt][h] = i < tile.count
+                            ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
+                            : nullptr;
+      }
+    }
+    const S* w_rows[NT];
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const std::int64_t n = cc.n0 + nt * 8 + g;
+      w_rows[nt] = n < cc.n_end
+                       ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
+                       : nullptr;
+    }
+
+    // Full 32-wide k chunks [0, full): warp group kq takes every KW-th,
+    // U per iteration.
+    const std::int64_t K = p.K, full = K / 32;
+    float acc[MT][NT][4] = {};
+    // U chunks per iteration, all loads before the mmas; the last iteration
+    // may be partial (its dead chunks load nothing and multiply nothing).
+    for (std::int64_t ch = kq; ch < full; ch += U * KW) {
+      uint4 xs[U][MT][2], ws[U][NT];
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const bool live = ch + u * KW < full;
+        const std::int64_t k = (ch + u * KW) * 32 + 8 * c;
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int i = mw * Shape::RM + mt * 16 + h * 8 + g;
-            x_rows[mt][h] = i < tile.count
-                                ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
-                                : nullptr;
+            xs[u][mt][h] = load16<T>(live ? x_rows[mt][h] : nullptr, k);
           }
         }
-        const S* w_rows[NT];
 #pragma unroll
-        for (int nt = 0; nt < NT; ++nt) {
-          const std::int64_t n = cc.n0 + nt * 8 + g;
-          w_rows[nt] = n < cc.n_end
-                           ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
-                           : nullptr;
+        for (int nt = 0; nt < NT; ++nt) ws[u][nt] = load16<T>(live ? w_rows[nt] : nullptr, k);
+      }
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        if (ch + u * KW >= full) break;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
+          }
         }
+      }
+    }
+    // The K % 32 tail, by one warp.
+    if (K > full * 32 && kq == KW - 1) {
+      std::int64_t k = full * 32;
+      if (K - k >= 16) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint2 a_lo = load8<T>(x_rows[mt][0], k + 4 * c);
+          const uint2 a_hi = load8<T>(x_rows[mt][1], k + 4 * c);
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8<T>(w_rows[nt], k + 4 * c));
+          }
+        }
+        k += 16;
+      }
+      if (k < K) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint2 a_lo = load8_guarded<T>(x_rows[mt][0], k + 4 * c, K);
+          const uint2 a_hi = load8_guarded<T>(x_rows[mt][1], k + 4 * c, K);
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8_guarded<T>(w_rows[nt], k + 4 * c, K));
+          }
+        }
+      }
+    }
 
-        // This block's full 32-wide k chunks: warp group kq takes every KW-th,
-        // U per iteration.
-        float acc[MT][NT][4] = {};
-        // U chunks per iteration, all loads before the mmas; the last iteration
-        // may be partial (its dead chunks load nothing and multiply nothing).
-        for (std::int64_t ch = f_begin + kq; ch < f_end; ch += U * KW) {
-          uint4 xs[U][MT][2], ws[U][NT];
-#pragma unroll
-          for (int u = 0; u < U; ++u) {
-            const bool live = ch + u * KW < f_end;
-            const std::int64_t k = (ch + u * KW) * 32 + 8 * c;
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-              for (int h = 0; h < 2; ++h) {
-                xs[u][mt][h] = load16<T>(live ? x_rows[mt][h] : nullptr, k);
-              }
-            }
-#pragma unroll
-            for (int nt = 0; nt < NT; ++nt) ws[u][nt] = load16<T>(live ? w_rows[nt] : nullptr, k);
-          }
-#pragma unroll
-          for (int u = 0; u < U; ++u) {
-            if (ch + u * KW >= f_end) break;
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
-              }
-            }
-          }
-        }
-        // The K % 32 tail, by one warp of the cluster's last block.
-        if (K > full * 32 && kq == KW - 1 && rank == CS - 1) {
-          std::int64_t k = full * 32;
-          if (K - k >= 16) {
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-              const uint2 a_lo = load8<T>(x_rows[mt][0], k + 4 * c);
-              const uint2 a_hi = load8<T>(x_rows[mt][1], k + 4 * c);
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8<T>(w_rows[nt], k + 4 * c));
-              }
-            }
-            k += 16;
-          }
-          if (k < K) {
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-              const uint2 a_lo = load8_guarded<T>(x_rows[mt][0], k + 4 * c, K);
-              const uint2 a_hi = load8_guarded<T>(x_rows[mt][1], k + 4 * c, K);
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8_guarded<T>(w_rows[nt], k + 4 * c, K));
-              }
-            }
-          }
-        }
-
-        finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, &partial[0][0]);
-      });
+    finish_shrink_tile<BM, BN, MW, 1>(p, tile, cc, acc, &partial[0][0]);
+  });
 }
 
 template <class T, int BM, int BN, int MW>
 __global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_kernel(const Problem p) {
-  tc_shrink_body<T, BM, BN, MW, 1>(p);
+  tc_shrink_body<T, BM, BN, MW>(p);
 }
 
 }  // namespace sgmv::gpu

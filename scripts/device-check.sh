@@ -175,12 +175,13 @@ export BUILD TUNE_PLAN
 stage tune tune.txt 240 bash -c tune_all
 
 # ---- a profile of the tensor-core kernels (where the time goes) ---------------
-# PROFILE_SECTIONS (ncu --section names) and PROFILE_WORKLOADS choose what is profiled.
+# PROFILE_SECTIONS (ncu --section names), PROFILE_WORKLOADS (sgmv-bench
+# arguments) and PROFILE_COUNT (kernels) choose what is profiled.
 sections=()
 for sec in ${PROFILE_SECTIONS:-SpeedOfLight LaunchStats Occupancy MemoryWorkloadAnalysis}; do
   sections+=(--section "$sec")
 done
-stage profile profile.txt 120 ncu "${sections[@]}" -k regex:tc_ -c 8 \
+stage profile profile.txt 180 ncu "${sections[@]}" -k regex:tc_ -c "${PROFILE_COUNT:-8}" \
   "$BUILD/bench/sgmv-bench" ${PROFILE_WORKLOADS:-prefill_r16 decode_r16} --iters 2 --warmup 1 --no-launch-path --no-check
 
 summary

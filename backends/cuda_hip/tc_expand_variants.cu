@@ -32,25 +32,21 @@ detail::KernelVariant variant(const char* name) {
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 void register_tc_expand(detail::KernelRegistry& r) {
-#if defined(SGMV_EXPAND_ONE)
-  r.add(variant<BF16, BF16, 64, 1, false>("tc_expand<bf16,64,k32>"));
-#else
 #define SGMV_EXPAND(T, O, NAME, BM, KC, KW)                                    \
   r.add(variant<T, O, BM, KC, false>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
   r.add(variant<T, O, BM, KC, true>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
 #define SGMV_EXPAND_TILES(T, O, NAME)  \
-  SGMV_EXPAND(T, O, NAME, 64, 1, 32);  \
   SGMV_EXPAND(T, O, NAME, 128, 1, 32); \
-  SGMV_EXPAND(T, O, NAME, 64, 2, 64);  \
+  SGMV_EXPAND(T, O, NAME, 256, 1, 32); \
   SGMV_EXPAND(T, O, NAME, 128, 2, 64); \
-  SGMV_EXPAND(T, O, NAME, 32, 4, 128)
+  SGMV_EXPAND(T, O, NAME, 256, 2, 64); \
+  SGMV_EXPAND(T, O, NAME, 64, 4, 128)
   SGMV_EXPAND_TILES(F16, F16, "f16");
   SGMV_EXPAND_TILES(F16, F32, "f16>f32");
   SGMV_EXPAND_TILES(BF16, BF16, "bf16");
   SGMV_EXPAND_TILES(BF16, F32, "bf16>f32");
 #undef SGMV_EXPAND_TILES
 #undef SGMV_EXPAND
-#endif
 }
 
 }  // namespace sgmv::gpu

@@ -25,20 +25,6 @@ detail::KernelVariant variant(const char* name) {
                                   BM, BN, KT, STAGES, CS>(name);
 }
 
-/// Register-direct loads (decode-sized calls), K split over CS blocks.
-template <class T, int BM, int BN, int MW, int CS>
-__global__ void __cluster_dims__(CS, 1, 1) __launch_bounds__(kBlockThreads, 1)
-    tc_shrink_cluster_kernel(const Problem p) {
-  tc_shrink_body<T, BM, BN, MW, CS>(p);
-}
-
-template <class T, int BM, int BN, int MW, int CS>
-detail::KernelVariant direct_variant(const char* name) {
-  return tc_shrink_common(make_variant<&tc_shrink_cluster_kernel<T, BM, BN, MW, CS>, BM, BN, CS>(
-                              name, detail::OpKind::shrink),
-                          T::dtype, tc_shrink_tile(BM, BN, MW, CS));
-}
-
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
@@ -52,17 +38,6 @@ void register_dtype(detail::KernelRegistry& r) {
   // blocks per SM all measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2);
 #undef SGMV_CLUSTER
-#define SGMV_DIRECT(BM, BN, CS)                                                                   \
-  r.add(                                                                                          \
-      direct_variant<T, BM, BN, 1, CS>(bf16 ? "tc_shrink_cluster<bf16," #BM "x" #BN ",cs" #CS ">" \
-                                            : "tc_shrink_cluster<f16," #BM "x" #BN ",cs" #CS ">"))
-  // Decode-sized calls: the adapters' weights spread over CS times the SMs.
-  SGMV_DIRECT(16, 8, 2);
-  SGMV_DIRECT(16, 16, 2);
-  SGMV_DIRECT(16, 16, 4);
-  SGMV_DIRECT(16, 32, 2);
-  SGMV_DIRECT(16, 64, 4);
-#undef SGMV_DIRECT
 }
 
 }  // namespace

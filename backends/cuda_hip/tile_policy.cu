@@ -106,9 +106,9 @@ TileOverride read_expand_override() {
 TileConfig tc_expand_tile_for(const Problem& p) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
-  if (p.K <= 32) return tc_expand_tile(64, 1);
-  if (p.K <= 64) return tc_expand_tile(64, 2);
-  return tc_expand_tile(32, 4);
+  if (p.K <= 32) return tc_expand_tile(128, 1);
+  if (p.K <= 64) return tc_expand_tile(128, 2);
+  return tc_expand_tile(64, 4);
 }
 #endif
 
