@@ -29,19 +29,8 @@ inline constexpr int kBlockThreads = 256;
 /// Tokens a per-token block scans per pass (one per thread).
 inline constexpr int kScanChunk = kBlockThreads;
 
-/// a / b for a >= 0, b > 0. A 64-bit division is a long dependent software
-/// sequence on GPUs (about 70 instructions), and decoding a block's place in
-/// the grid takes several per block: operands that fit in 32 bits (every
-/// real call) take the hardware-assisted 32-bit path instead.
-SGMV_HOST_DEVICE inline std::int64_t div_nonneg(std::int64_t a, std::int64_t b) {
-  if (((a | b) >> 32) == 0) {
-    return static_cast<std::int64_t>(static_cast<std::uint32_t>(a) / static_cast<std::uint32_t>(b));
-  }
-  return a / b;
-}
-
 SGMV_HOST_DEVICE inline std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
-  return div_nonneg(a + b - 1, b);
+  return (a + b - 1) / b;
 }
 
 /// Per-token form: tokens scanned by one block. Chosen so that, with tokens
@@ -129,7 +118,7 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
                                          TokenList& scratch, Body&& body) {
   if (p.form == MetaForm::segments) {
     const std::int64_t tiles = tiles_per_segment(p, BM);
-    const std::int64_t s = div_nonneg(unit, tiles);
+    const std::int64_t s = unit / tiles;
     const std::int64_t tile = unit - s * tiles;
     const std::int64_t l = load_meta(p.lora, p.meta_dtype, s);
     const std::int64_t first = load_meta(p.seg_start, p.meta_dtype, s);
@@ -153,7 +142,7 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   // Per-token form: gather the tokens of adapter l in [begin, end).
   const std::int64_t range = token_range(p, BM);
   const std::int64_t ranges = ceil_div(p.T, range);
-  const std::int64_t l = div_nonneg(unit, ranges);
+  const std::int64_t l = unit / ranges;
   const std::int64_t begin = (unit - l * ranges) * range;
   const std::int64_t end = begin + range < p.T ? begin + range : p.T;
   const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
