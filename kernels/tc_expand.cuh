@@ -176,45 +176,43 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KC>)
           }
         };
 
-        {
-          // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
-          const auto align =
-              reinterpret_cast<std::uintptr_t>(p.out) |
-              static_cast<std::uintptr_t>(p.out_row_stride * sizeof(typename O::storage)) |
-              static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(typename O::storage));
-          const bool vec = cols == 8 && (align & 15u) == 0;
-          if (K <= 32 * KC) {
-            // The usual case: B in registers for every row of the tile; u of
-            // the next D m16 tiles in flight while this one is multiplied.
-            uint4 b[KC][4], ring[D][2][KC];
-            load_b(0, b);
+        // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
+        const auto align =
+            reinterpret_cast<std::uintptr_t>(p.out) |
+            static_cast<std::uintptr_t>(p.out_row_stride * sizeof(typename O::storage)) |
+            static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(typename O::storage));
+        const bool vec = cols == 8 && (align & 15u) == 0;
+        if (K <= 32 * KC) {
+          // The usual case: B in registers for every row of the tile; u of
+          // the next D m16 tiles in flight while this one is multiplied.
+          uint4 b[KC][4], ring[D][2][KC];
+          load_b(0, b);
 #pragma unroll
-            for (int d = 0; d < D; ++d) load_a(d, 0, ring[d]);
-            for (int base = 0; base < live_mt; base += D) {
+          for (int d = 0; d < D; ++d) load_a(d, 0, ring[d]);
+          for (int base = 0; base < live_mt; base += D) {
 #pragma unroll
-              for (int d = 0; d < D; ++d) {
-                const int mt = base + d;
-                if (mt < live_mt) {
-                  float acc[4][4] = {};
-                  mma_all(acc, ring[d], b);
-                  load_a(mt + D, 0, ring[d]);  // rows past the tile: no access
-                  store_tile(vec, mt, acc);
-                }
+            for (int d = 0; d < D; ++d) {
+              const int mt = base + d;
+              if (mt < live_mt) {
+                float acc[4][4] = {};
+                mma_all(acc, ring[d], b);
+                load_a(mt + D, 0, ring[d]);  // rows past the tile: no access
+                store_tile(vec, mt, acc);
               }
             }
-          } else {
-            // R > 32 * KC (not what the tile policy picks this variant for, but
-            // served all the same): K in steps, B reloaded per m-tile (from L1).
-            for (int mt = 0; mt < live_mt; ++mt) {
-              float acc[4][4] = {};
-              for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
-                uint4 a[2][KC], b[KC][4];
-                load_b(k0, b);
-                load_a(mt, k0, a);
-                mma_all(acc, a, b);
-              }
-              store_tile(vec, mt, acc);
+          }
+        } else {
+          // R > 32 * KC (not what the tile policy picks this variant for, but
+          // served all the same): K in steps, B reloaded per m-tile (from L1).
+          for (int mt = 0; mt < live_mt; ++mt) {
+            float acc[4][4] = {};
+            for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
+              uint4 a[2][KC], b[KC][4];
+              load_b(k0, b);
+              load_a(mt, k0, a);
+              mma_all(acc, a, b);
             }
+            store_tile(vec, mt, acc);
           }
         }
       });
