@@ -76,25 +76,6 @@ __device__ inline uint4 load16_guarded(const typename T::storage* row, std::int6
                     e[6] | (e[7] << 16));
 }
 
-/// 16 bytes at element k of a row whose length K is a multiple of 8 (WHOLE:
-/// each 8-element group is wholly inside or outside), else load16_guarded.
-/// WHOLE is a template parameter so that the fast path carries no per-element code.
-template <class T, bool WHOLE>
-__device__ inline uint4 load16_upto(const typename T::storage* row, std::int64_t k,
-                                    std::int64_t K) {
-  if constexpr (WHOLE) {
-    return k < K ? load16<T>(row, k) : make_uint4(0u, 0u, 0u, 0u);
-  } else {
-    return load16_guarded<T>(row, k, K);
-  }
-}
-
-template <class T>
-__device__ inline uint4 load_chunk(const typename T::storage* row, std::int64_t k, std::int64_t K,
-                                   bool partial) {
-  return partial ? load16_guarded<T>(row, k, K) : load16<T>(row, k);
-}
-
 /// The last K % 16 elements: 4 elements at k .. k+3, each only if < K.
 template <class T>
 __device__ inline uint2 load8_guarded(const typename T::storage* row, std::int64_t k,
