@@ -94,6 +94,17 @@ __device__ inline std::int64_t load_meta(const void* base, DType t, std::int64_t
                          : static_cast<const std::int32_t*>(base)[i];
 }
 
+/// Row i of a tile of consecutive rows (a segment) and of a listed one
+/// (gathered tokens), as separate types for RowTile::with_rows.
+struct ConsecutiveRows {
+  std::int64_t first;
+  __device__ std::int64_t operator()(int i) const { return first + i; }
+};
+struct ListedRows {
+  const std::int64_t* list;
+  __device__ std::int64_t operator()(int i) const { return list[i]; }
+};
+
 /// Rows a block works on: `count` rows, listed in shared memory (gathered
 /// tokens) or consecutive from `first` (a segment).
 struct RowTile {
@@ -101,6 +112,17 @@ struct RowTile {
   std::int64_t first = 0;
   int count = 0;
   __device__ std::int64_t row(int i) const { return list != nullptr ? list[i] : first + i; }
+  /// f(rows) with rows(i) == row(i), compiled once per form: in a loop over
+  /// consecutive rows, row addresses become pointer steps (no shared-memory
+  /// load, no select between the forms).
+  template <class F>
+  __device__ void with_rows(F&& f) const {
+    if (list != nullptr) {
+      f(ListedRows{list});
+    } else {
+      f(ConsecutiveRows{first});
+    }
+  }
 };
 
 /// Scratch in shared memory for gathering the tokens of one adapter.

@@ -1,10 +1,14 @@
 // Tensor-core expand (CUDA sm_80+, fp16/bf16 in and weights, fp32 accumulate):
 // a block computes up to BM rows x 256 output columns; each warp owns 32
 // columns. K = R is short, so a warp keeps its whole B slice (32 columns x up
-// to 32 * KC of K) in registers for all the rows of its tile, and walks the
-// rows 16 at a time with the u rows of the next D m16 tiles already in
-// flight: after the first round of loads, only mma, conversion and stores.
-// Larger R loops over K in steps of 32 * KC.
+// to KW of K) in registers for all the rows of its tile, and walks the rows
+// 16 at a time with the u rows (and, when adding, the old outputs) of the
+// next m16 tiles already in flight: after the first round of loads, only
+// mma, conversion and stores. Larger R loops over K in steps of KW.
+//
+// KW = 16 (R <= 16) loads 8 bytes of a row per lane and issues one mma per
+// n-tile; KW = 32, 64, 128 load 16 bytes and issue two (see ExpandK). The
+// narrow form takes half the registers, so more blocks share an SM.
 //
 // Output columns are permuted inside each warp's 32 so that lane (g, c) ends
 // up holding 8 consecutive columns of its rows: B fragment column v of n-tile
@@ -28,31 +32,85 @@ namespace sgmv::gpu {
 
 inline constexpr int kTcExpandCols = (kBlockThreads / 32) * 32;
 
-/// Blocks per SM the expand kernel of K width KC is built for (its registers).
-template <int KC>
-inline constexpr int kTcExpandBlocksPerSm = KC <= 2 ? 2 : 1;
+/// How a warp holds KW of K per row: fragments of kStep (16: 8-byte loads,
+/// one mma; 32: 16-byte loads, two mma), lane c taking kStep / 4 consecutive
+/// elements of each (mma.cuh explains the k permutation).
+template <class T, int KW>
+struct ExpandK {
+  static_assert(KW == 16 || KW % 32 == 0, "KW");
+  using S = typename T::storage;
+  static constexpr int kStep = KW == 16 ? 16 : 32;
+  static constexpr int kFrags = KW / kStep;
+  static constexpr int kLaneK = kStep / 4;
+  using Frag = std::conditional_t<KW == 16, uint2, uint4>;
+  /// m16 tiles whose loads are in flight ahead of the mma (registers allow).
+  static constexpr int kAhead = KW <= 32 ? 2 : 1;
+  /// Only the widest form loops over K for R > KW; the narrower ones are
+  /// registered for R <= KW alone (KernelVariant::max_rank), which keeps
+  /// the loop's registers out of them.
+  static constexpr bool kLoopsOverK = KW >= 128;
 
-/// 8 consecutive outputs of type O at `dst`: one or two 16-byte accesses when
-/// VEC (all 8 in range, 16-byte aligned), else element by element below `count`.
-template <class O>
-__device__ inline void load_out8(const typename O::storage* src, bool vec, int count,
-                                 float (&v)[8]) {
-  if (vec) {
-    if constexpr (O::kVec == 8) {
-      load_vec<O>(src, v);
-    } else {
-      float lo[4], hi[4];
-      load_vec<O>(src, lo);
-      load_vec<O>(src + 4, hi);
-#pragma unroll
-      for (int m = 0; m < 4; ++m) v[m] = lo[m], v[4 + m] = hi[m];
-    }
-    return;
+  /// This lane's fragment f of a row (row: the row's element k0; null past
+  /// the tile): valid[f] of its elements exist, zeros after them.
+  __device__ static Frag load(const S* row, int f, int lane_k, const int (&valid)[kFrags]) {
+    return load_first<T, kStep / 4>(row == nullptr ? nullptr : row + f * kStep + lane_k, valid[f]);
   }
+  /// valid[] for the fragments at k0 of a K-long row.
+  __device__ static void count_valid(std::int64_t K, std::int64_t k0, int lane_k,
+                                     int (&valid)[kFrags]) {
 #pragma unroll
-  for (int m = 0; m < 8; ++m) v[m] = m < count ? O::to_float(src[m]) : 0.0f;
-}
+    for (int f = 0; f < kFrags; ++f) {
+      const std::int64_t left = K - (k0 + f * kStep + lane_k);
+      valid[f] = left <= 0 ? 0 : (left < kLaneK ? static_cast<int>(left) : kLaneK);
+    }
+  }
+  __device__ static void mma(float (&d)[4], const Frag& a_lo, const Frag& a_hi, const Frag& b) {
+    if constexpr (KW == 16) {
+      mma_chunk16<T>(d, a_lo, a_hi, b);
+    } else {
+      mma_chunk32<T>(d, a_lo, a_hi, b);
+    }
+  }
+};
 
+/// 8 consecutive outputs of type O as loaded (16 or 32 bytes), widened on use:
+/// packed, they take half the registers of 8 floats while in flight.
+template <class O>
+struct Out8 {
+  using OS = typename O::storage;
+  static constexpr int kQuads = static_cast<int>(sizeof(OS)) * 8 / 16;
+  uint4 q[kQuads];
+
+  /// From `src`: whole 16-byte accesses when VEC (8 in range, aligned), else
+  /// element by element below `count`; zeros for a null `src`.
+  __device__ void load(const OS* src, bool vec, int count) {
+#pragma unroll
+    for (int i = 0; i < kQuads; ++i) q[i] = make_uint4(0u, 0u, 0u, 0u);
+    if (src == nullptr) return;
+    if (vec) {
+#pragma unroll
+      for (int i = 0; i < kQuads; ++i) q[i] = reinterpret_cast<const uint4*>(src)[i];
+      return;
+    }
+    std::uint32_t w[kQuads * 4] = {};
+#pragma unroll
+    for (int m = 0; m < 8; ++m) {
+      if (m >= count) continue;
+      if constexpr (sizeof(OS) == 4) {
+        w[m] = __float_as_uint(src[m]);
+      } else {
+        w[m / 2] |= static_cast<std::uint32_t>(src[m]) << (16 * (m % 2));
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < kQuads; ++i)
+      q[i] = make_uint4(w[4 * i], w[4 * i + 1], w[4 * i + 2], w[4 * i + 3]);
+  }
+  __device__ float get(int m) const { return element<O>(q[m / O::kVec], m % O::kVec); }
+};
+
+/// Rounds v once to O and stores it: 16-byte stores when VEC, else element
+/// by element below `count`.
 template <class O>
 __device__ inline void store_out8(typename O::storage* dst, bool vec, int count,
                                   const float (&v)[8]) {
@@ -77,14 +135,28 @@ __device__ inline void store_out8(typename O::storage* dst, bool vec, int count,
   }
 }
 
-/// O: the output element type (F16, BF16 or F32). ADD: out += product
-/// (Problem::add); a template parameter so that the registers holding the old
-/// values exist only in the kernels that read them.
-template <class T, class O, int BM, int KC, bool ADD>
-__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KC>)
+/// Blocks per SM an expand kernel is built for (its register budget): 3 for
+/// the narrow form without add (76 registers on sm_90), else as many as
+/// 128 or 255 registers allow.
+template <int KW, bool ADD>
+inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD ? 3
+                                            : KW <= 64       ? 2
+                                                             : 1;
+
+/// O: the output element type (F16, BF16 or F32). KW: the K width held in
+/// registers (16, 32, 64 or 128). ADD: out += product (Problem::add); a
+/// template parameter so that the registers holding the old values exist
+/// only in the kernels that read them.
+template <class T, class O, int BM, int KW, bool ADD>
+__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
-  constexpr int D = KC == 1 ? 2 : 1;  // m16 tiles of u in flight ahead of the mma
+  using OS = typename O::storage;
+  using KF = ExpandK<T, KW>;
+  using Frag = typename KF::Frag;
+  constexpr int F = KF::kFrags, D = KF::kAhead;
+  // Old outputs ride in the ring with the u rows where registers allow.
+  constexpr bool kOldAhead = ADD && KW <= 32;
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);
@@ -104,117 +176,131 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KC>)
                           : nullptr;
         }
         const std::int64_t K = p.K;
+        if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
+        const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
         // This thread's 8 output columns: [col, col + cols) of the slice.
         const std::int64_t col = cc.n0 + warp * 32 + 8 * c;
         const std::int64_t left = cc.n_end - col;
         const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
+        // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
+        const auto align = reinterpret_cast<std::uintptr_t>(p.out) |
+                           static_cast<std::uintptr_t>(p.out_row_stride * sizeof(OS)) |
+                           static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(OS));
+        const bool vec = cols == 8 && (align & 15u) == 0;
+        const S* const u = static_cast<const S*>(sl.in);
+        OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
 
-        auto u_row = [&](int i) -> const S* {
-          return i < tile.count ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
-                                : nullptr;
-        };
-        // Guarded 16-byte loads: zeros past K (R % 8 != 0 costs a compare per load).
-        auto load_a = [&](int mt, std::int64_t k0, uint4(&a)[2][KC]) {
+        // B fragments at k0 (valid: from KF::count_valid for k0).
+        auto load_b = [&](std::int64_t k0, const int(&valid)[F], Frag(&b)[F][4]) {
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const S* row = u_row(mt * 16 + h * 8 + g);  // past the tile: nullptr
-#pragma unroll
-            for (int kc = 0; kc < KC; ++kc) {
-              a[h][kc] = load16_guarded<T>(row, k0 + kc * 32 + 8 * c, K);
-            }
-          }
-        };
-        auto load_b = [&](std::int64_t k0, uint4(&b)[KC][4]) {
-#pragma unroll
-          for (int kc = 0; kc < KC; ++kc) {
+          for (int f = 0; f < F; ++f) {
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
-              b[kc][j] = load16_guarded<T>(w_rows[j], k0 + kc * 32 + 8 * c, K);
+              b[f][j] = KF::load(w_rows[j] == nullptr ? nullptr : w_rows[j] + k0, f, lane_k, valid);
             }
           }
         };
-        auto mma_all = [&](float(&acc)[4][4], const uint4(&a)[2][KC], const uint4(&b)[KC][4]) {
+        auto mma_all = [&](float(&acc)[4][4], const Frag(&a)[2][F], const Frag(&b)[F][4]) {
 #pragma unroll
-          for (int kc = 0; kc < KC; ++kc) {
+          for (int f = 0; f < F; ++f) {
 #pragma unroll
-            for (int j = 0; j < 4; ++j) mma_chunk32<T>(acc[j], a[0][kc], a[1][kc], b[kc][j]);
-          }
-        };
-
-        // Rows g and g + 8 of m16 tile mt: scaled, added to the old values
-        // (all loaded before any store: rows could alias), rounded once.
-        auto store_tile = [&](bool vec, int mt, const float(&acc)[4][4]) {
-          using OS = typename O::storage;
-          OS* dst[2];
-          float v[2][8];
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int i = mt * 16 + h * 8 + g;
-            dst[h] =
-                i < tile.count && cols > 0
-                    ? static_cast<OS*>(p.out) + tile.row(i) * p.out_row_stride + sl.out_col + col
-                    : nullptr;
-#pragma unroll
-            for (int m = 0; m < 8; ++m) v[h][m] = p.scale * acc[m / 2][(m & 1) + 2 * h];
-          }
-          if constexpr (ADD) {
-            float old[2][8];
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-              if (dst[h] != nullptr) load_out8<O>(dst[h], vec, cols, old[h]);
-            }
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-#pragma unroll
-              for (int m = 0; m < 8; ++m) v[h][m] += dst[h] != nullptr ? old[h][m] : 0.0f;
-            }
-          }
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            if (dst[h] != nullptr) store_out8<O>(dst[h], vec, cols, v[h]);
+            for (int j = 0; j < 4; ++j) KF::mma(acc[j], a[0][f], a[1][f], b[f][j]);
           }
         };
 
-        // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
-        const auto align =
-            reinterpret_cast<std::uintptr_t>(p.out) |
-            static_cast<std::uintptr_t>(p.out_row_stride * sizeof(typename O::storage)) |
-            static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(typename O::storage));
-        const bool vec = cols == 8 && (align & 15u) == 0;
-        if (K <= 32 * KC) {
-          // The usual case: B in registers for every row of the tile; u of
-          // the next D m16 tiles in flight while this one is multiplied.
-          uint4 b[KC][4], ring[D][2][KC];
-          load_b(0, b);
+        // One instantiation per row form: consecutive rows step pointers.
+        tile.with_rows([&](auto rows) {
+          auto u_row = [&](int i) -> const S* {
+            return i < tile.count ? u + rows(i) * sl.in_row_stride : nullptr;
+          };
+          auto out_row = [&](int i) -> OS* {
+            return i < tile.count && cols > 0 ? out + rows(i) * p.out_row_stride : nullptr;
+          };
+          // u rows g and g + 8 of m16 tile mt at k0 (past the tile: no access, zeros).
+          auto load_a = [&](int mt, std::int64_t k0, const int(&valid)[F], Frag(&a)[2][F]) {
 #pragma unroll
-          for (int d = 0; d < D; ++d) load_a(d, 0, ring[d]);
-          for (int base = 0; base < live_mt; base += D) {
+            for (int h = 0; h < 2; ++h) {
+              const S* row = u_row(mt * 16 + h * 8 + g);
+#pragma unroll
+              for (int f = 0; f < F; ++f)
+                a[h][f] = KF::load(row == nullptr ? nullptr : row + k0, f, lane_k, valid);
+            }
+          };
+          auto load_old = [&](int mt, Out8<O>(&old)[2]) {
+#pragma unroll
+            for (int h = 0; h < 2; ++h) old[h].load(out_row(mt * 16 + h * 8 + g), vec, cols);
+          };
+          // Rows g and g + 8 of m16 tile mt: scaled, added to the old values
+          // (loaded before any store of this tile), rounded once.
+          auto store_tile = [&](int mt, const float(&acc)[4][4], const Out8<O>(&old)[2]) {
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              OS* dst = out_row(mt * 16 + h * 8 + g);
+              if (dst == nullptr) continue;
+              float v[8];
+#pragma unroll
+              for (int m = 0; m < 8; ++m) {
+                v[m] = p.scale * acc[m / 2][(m & 1) + 2 * h];
+                if constexpr (ADD) v[m] += old[h].get(m);
+              }
+              store_out8<O>(dst, vec, cols, v);
+            }
+          };
+
+          if (K <= KW) {
+            // The usual case: B in registers for every row of the tile; the
+            // loads of the next D m16 tiles in flight while one is multiplied.
+            struct Slot {
+              Frag a[2][F];
+              Out8<O> old[kOldAhead ? 2 : 1];
+            };
+            int valid[F];
+            KF::count_valid(K, 0, lane_k, valid);
+            Frag b[F][4];
+            Slot ring[D];
+            load_b(0, valid, b);
 #pragma unroll
             for (int d = 0; d < D; ++d) {
-              const int mt = base + d;
-              if (mt < live_mt) {
+              load_a(d, 0, valid, ring[d].a);
+              if constexpr (kOldAhead) load_old(d, ring[d].old);
+            }
+            for (int base = 0; base < live_mt; base += D) {
+#pragma unroll
+              for (int d = 0; d < D; ++d) {
+                const int mt = base + d;
+                if (mt >= live_mt) break;
                 float acc[4][4] = {};
-                mma_all(acc, ring[d], b);
-                load_a(mt + D, 0, ring[d]);  // rows past the tile: no access
-                store_tile(vec, mt, acc);
+                mma_all(acc, ring[d].a, b);
+                load_a(mt + D, 0, valid, ring[d].a);  // rows past the tile: no access
+                if constexpr (kOldAhead) {
+                  store_tile(mt, acc, ring[d].old);
+                  load_old(mt + D, ring[d].old);  // after this tile's stores
+                } else {
+                  Out8<O> old[2];
+                  if constexpr (ADD) load_old(mt, old);
+                  store_tile(mt, acc, old);
+                }
               }
             }
-          }
-        } else {
-          // R > 32 * KC (not what the tile policy picks this variant for, but
-          // served all the same): K in steps, B reloaded per m-tile (from L1).
-          for (int mt = 0; mt < live_mt; ++mt) {
-            float acc[4][4] = {};
-            for (std::int64_t k0 = 0; k0 < K; k0 += 32 * KC) {
-              uint4 a[2][KC], b[KC][4];
-              load_b(k0, b);
-              load_a(mt, k0, a);
-              mma_all(acc, a, b);
+          } else if constexpr (KF::kLoopsOverK) {
+            // R > KW: K in steps, B reloaded per m-tile (from L1).
+            for (int mt = 0; mt < live_mt; ++mt) {
+              float acc[4][4] = {};
+              for (std::int64_t k0 = 0; k0 < K; k0 += KW) {
+                int valid[F];
+                KF::count_valid(K, k0, lane_k, valid);
+                Frag a[2][F], b[F][4];
+                load_b(k0, valid, b);
+                load_a(mt, k0, valid, a);
+                mma_all(acc, a, b);
+              }
+              Out8<O> old[2];
+              if constexpr (ADD) load_old(mt, old);
+              store_tile(mt, acc, old);
             }
-            store_tile(vec, mt, acc);
           }
-        }
+        });
       });
 }
 

@@ -14,6 +14,8 @@
 #   bench      sgmv-bench --all (PERFORMANCE.md's workloads)        -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
 #   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
+#              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters)
+#   sass       cuobjdump of the kernels named in SASS_KERNELS        -> sass.txt
 # SKIP="memcheck racecheck ..." leaves stages out (for quick tuning runs).
 # A failed build stops the script; every later stage runs even when an earlier
 # one failed. Exit status: non-zero when any stage failed. A summary comes last.
@@ -138,23 +140,25 @@ tune_expand() {
   local workload=$1 op=$2
   shift 2
   local t
+  local -a args=(--op "${op%+add}")
+  [ "$op" != "${op%+add}" ] && args+=(--add)
   for t in "$@"; do
     echo "## $workload $op tile $t"
-    SGMV_CUDA_EXPAND_TILE=$t "$BUILD/bench/sgmv-bench" "$workload" --op "$op" --no-launch-path \
+    SGMV_CUDA_EXPAND_TILE=$t "$BUILD/bench/sgmv-bench" "$workload" "${args[@]}" --no-launch-path \
       --check-rows 64 | grep -E "^$workload " || return 1
   done
 }
 # TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
-# expand_multi; shrink tiles s:BM,BN,KT,CS = staged (cp.async),
-# BM,BN,MW,CS = register-direct; expand tiles BM,KC).
+# expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT,CS =
+# staged (cp.async), BM,BN,MW,CS = register-direct; expand tiles BM,KW).
 TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
   prefill_r64 shrink s:32,64,128,2 s:32,64,128,1;
   decode_r16 shrink 16,8,1,1 16,16,1,1;
   decode_r64 shrink 16,8,1,1 16,16,1,1;
-  prefill_r16 expand 64,1 128,1;
-  decode_r16 expand 64,1;
-  prefill_r64 expand 64,2 128,2 32,4;
-  qkv_r16 expand_multi 64,1 128,1"}
+  prefill_r16 expand 64,16 128,16 128,32;
+  decode_r16 expand 64,16 128,16 128,32;
+  prefill_r64 expand 128,64 64,128;
+  qkv_r16 expand_multi 64,16 128,16 128,32"}
 tune_all() {
   local entry
   local -a entries words
@@ -181,8 +185,37 @@ sections=()
 for sec in ${PROFILE_SECTIONS:-SpeedOfLight LaunchStats Occupancy MemoryWorkloadAnalysis}; do
   sections+=(--section "$sec")
 done
-stage profile profile.txt 180 ncu "${sections[@]}" -k regex:tc_ -c "${PROFILE_COUNT:-8}" \
-  "$BUILD/bench/sgmv-bench" ${PROFILE_WORKLOADS:-prefill_r16 decode_r16} --iters 2 --warmup 1 --no-launch-path --no-check
+[ "${PROFILE_SOURCE:-0}" = 1 ] && sections+=(--section SourceCounters --section WarpStateStats)
+profile() {
+  local report=/tmp/sgmv-profile
+  ncu "${sections[@]}" -k regex:"${PROFILE_KERNELS:-tc_}" -c "${PROFILE_COUNT:-8}" -f -o "$report" \
+    "$BUILD/bench/sgmv-bench" ${PROFILE_WORKLOADS:-prefill_r16 decode_r16} --iters 2 --warmup 1 \
+    --no-launch-path --no-check || return 1
+  ncu -i "$report.ncu-rep" || return 1
+  if [ "${PROFILE_SOURCE:-0}" = 1 ]; then
+    # Per-instruction counters (executed instructions, stalls) of each kernel.
+    ncu -i "$report.ncu-rep" --page source --csv --print-source sass || return 1
+  fi
+}
+export -f profile
+export PROFILE_KERNELS PROFILE_COUNT PROFILE_WORKLOADS PROFILE_SOURCE
+stage profile profile.txt 240 bash -c "sections=(${sections[*]}); $(declare -f profile); profile"
+
+# ---- disassembly of chosen kernels (mangled-name fragments in SASS_KERNELS) ---
+sass() {
+  local o
+  for o in "$BUILD"/backends/cuda/CMakeFiles/*/__/cuda_hip/*.cu.o; do
+    cuobjdump -sass -arch sm_90 "$o" 2>/dev/null
+  done | awk -v pats="$SASS_KERNELS" '
+    BEGIN { n = split(pats, want, " ") }
+    /Function :/ { keep = 0; for (i = 1; i <= n; i++) if (index($0, want[i])) keep = 1 }
+    keep { print }'
+}
+if [ -n "${SASS_KERNELS:-}" ]; then
+  export -f sass
+  export SASS_KERNELS
+  stage sass sass.txt 120 bash -c sass
+fi
 
 summary
 exit "$failed"

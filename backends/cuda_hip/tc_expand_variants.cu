@@ -15,16 +15,17 @@ namespace {
 
 static_assert(kTcExpandBN == kTcExpandCols);
 
-template <class T, class O, int BM, int KC, bool ADD>
+template <class T, class O, int BM, int KW, bool ADD>
 detail::KernelVariant variant(const char* name) {
-  detail::KernelVariant v = make_variant<&tc_expand_kernel<T, O, BM, KC, ADD>, BM, kTcExpandCols>(
+  detail::KernelVariant v = make_variant<&tc_expand_kernel<T, O, BM, KW, ADD>, BM, kTcExpandCols>(
       name, detail::OpKind::expand);
   v.add_mask = ADD ? 2 : 1;
   v.in = v.w = only(T::dtype);
   v.out = only(O::dtype);
   v.align_required = kAlignInW;
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
-  v.tile = tc_expand_tile(BM, KC);
+  v.tile = tc_expand_tile(BM, KW);
+  v.max_rank = ExpandK<T, KW>::kLoopsOverK ? 0 : KW;  // the narrower forms hold all of R
   v.priority = kPriorityTensorCore;
   return v;
 }
@@ -33,16 +34,18 @@ detail::KernelVariant variant(const char* name) {
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 void register_tc_expand(detail::KernelRegistry& r) {
-#define SGMV_EXPAND(T, O, NAME, BM, KC, KW)                                    \
-  r.add(variant<T, O, BM, KC, false>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
-  r.add(variant<T, O, BM, KC, true>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
+#define SGMV_EXPAND(T, O, NAME, BM, KW)                                        \
+  r.add(variant<T, O, BM, KW, false>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
+  r.add(variant<T, O, BM, KW, true>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
 // 128 rows per block: device runs 1-2 (H100) measured 128 faster than 64
 // on every prefill workload and no slower than 256 (qkv_r16: 32.4 us
 // against 37.1 us).
-#define SGMV_EXPAND_TILES(T, O, NAME)  \
-  SGMV_EXPAND(T, O, NAME, 128, 1, 32); \
-  SGMV_EXPAND(T, O, NAME, 128, 2, 64); \
-  SGMV_EXPAND(T, O, NAME, 64, 4, 128)
+#define SGMV_EXPAND_TILES(T, O, NAME) \
+  SGMV_EXPAND(T, O, NAME, 64, 16);    \
+  SGMV_EXPAND(T, O, NAME, 128, 16);   \
+  SGMV_EXPAND(T, O, NAME, 128, 32);   \
+  SGMV_EXPAND(T, O, NAME, 128, 64);   \
+  SGMV_EXPAND(T, O, NAME, 64, 128)
   SGMV_EXPAND_TILES(F16, F16, "f16");
   SGMV_EXPAND_TILES(F16, F32, "f16>f32");
   SGMV_EXPAND_TILES(BF16, BF16, "bf16");

@@ -88,27 +88,28 @@ TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   return tc_staged_shrink_tile(32, 64, 128, clusters ? 2 : 1);
 }
 
-/// SGMV_CUDA_EXPAND_TILE="BM,KC" forces the tensor-core expand tile (read
+/// SGMV_CUDA_EXPAND_TILE="BM,KW" forces the tensor-core expand tile (read
 /// once; for benchmarking).
 TileOverride read_expand_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_EXPAND_TILE");
-  int bm = 0, kc = 0;
-  if (text != nullptr && std::sscanf(text, "%d,%d", &bm, &kc) == 2 && bm > 0 && kc > 0) {
+  int bm = 0, kw = 0;
+  if (text != nullptr && std::sscanf(text, "%d,%d", &bm, &kw) == 2 && bm > 0 && kw > 0) {
     o.set = true;
-    o.tile = tc_expand_tile(bm, kc);
+    o.tile = tc_expand_tile(bm, kw);
   }
   return o;
 }
 
-/// Expand: the whole of K (= R) in registers when R <= 64, else 128 at a
-/// time.
+/// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
+/// 16-wide form up to R = 16), else 128 at a time.
 TileConfig tc_expand_tile_for(const Problem& p) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
-  if (p.K <= 32) return tc_expand_tile(128, 1);
-  if (p.K <= 64) return tc_expand_tile(128, 2);
-  return tc_expand_tile(64, 4);
+  if (p.K <= 16) return tc_expand_tile(128, 16);
+  if (p.K <= 32) return tc_expand_tile(128, 32);
+  if (p.K <= 64) return tc_expand_tile(128, 64);
+  return tc_expand_tile(64, 128);
 }
 #endif
 

@@ -44,11 +44,9 @@ constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int c
   return tile(bm, bn, kt, cs);
 }
 /// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
-/// held in registers 32 * KC at a time (block_k).
+/// held in registers KW at a time (block_k: 16, 32, 64 or 128).
 inline constexpr int kTcExpandBN = 256;
-constexpr detail::TileConfig tc_expand_tile(int bm, int kc) {
-  return tile(bm, kTcExpandBN, 32 * kc);
-}
+constexpr detail::TileConfig tc_expand_tile(int bm, int kw) { return tile(bm, kTcExpandBN, kw); }
 
 /// The tile policy of this backend (tile_policy.cu).
 detail::TileConfig choose_tile(const detail::Problem& p, const detail::LaunchKey& key);

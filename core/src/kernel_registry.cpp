@@ -12,8 +12,10 @@ bool KernelVariant::matches(const LaunchKey& key) const noexcept {
          (in & dtype_bit(key.in_dtype)) != 0 && (w & dtype_bit(key.w_dtype)) != 0 &&
          (out & dtype_bit(key.out_dtype)) != 0 && (meta & dtype_bit(key.meta_dtype)) != 0 &&
          (key.align & align_required) == align_required && index_ok &&
-         (rank == 0 || rank == key.rank) && (add_mask & (key.add ? 2u : 1u)) != 0 &&
-         key.num_slices <= max_slices && (tile.is_any() || tile == key.tile);
+         (rank == 0 || rank == key.rank) &&
+         (max_rank == 0 || (key.rank != 0 && key.rank <= max_rank)) &&
+         (add_mask & (key.add ? 2u : 1u)) != 0 && key.num_slices <= max_slices &&
+         (tile.is_any() || tile == key.tile);
 }
 
 void KernelRegistry::add(const KernelVariant& variant) {

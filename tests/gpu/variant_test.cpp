@@ -48,17 +48,20 @@ OpSpec spec_for(const KernelVariant& v, Form form, DType out_choice, bool multi,
   const bool shrink = v.op == detail::OpKind::shrink;
   DType out = pick(v.out, out_choice);
   if (shrink && out != DType::f32) out = in;  // shrink writes f32 or the input dtype
+  // Expand rank: 24 (a 16-wide step and 8 more) unless the variant serves
+  // fewer; then 13 (a fragment of 4 that holds one element).
+  const int rank = v.max_rank != 0 && v.max_rank < 24 ? 13 : 24;
   OpSpec s;
   if (shrink) {
     s = basic_spec(Op::shrink, form, in, w, out, 70, 360, 21);  // H = 360: 11 chunks of 32 + 8
     s.scale = 0.5f;
   } else if (multi) {
-    s = basic_spec(Op::expand_multi, form, in, w, out, 70, 24, 1);
+    s = basic_spec(Op::expand_multi, form, in, w, out, 70, rank, 1);
     s.slices = {SliceSpec{200, 0, {}, {}}, SliceSpec{40, 208, {}, {}}, SliceSpec{16, 256, {}, {}}};
     s.W = 280;
     s.add = add;
   } else {
-    s = basic_spec(Op::expand_slice, form, in, w, out, 70, 24, 300, 8);  // R = 24: 16 + 8
+    s = basic_spec(Op::expand_slice, form, in, w, out, 70, rank, 300, 8);
     s.W = 320;
     s.add = add;
   }

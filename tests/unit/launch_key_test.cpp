@@ -368,6 +368,26 @@ TEST(LaunchKey, RankThatDoesNotFit16BitsIsZero) {
 
 // ---- index_width_for: i64 exactly when an offset can pass 2^31 - 1 ----
 
+/// A variant with max_rank serves ranks 1 .. max_rank, and no rank that the
+/// key could not hold (0).
+TEST(KernelVariant, MaxRankBoundsTheRanksServed) {
+  KernelVariant v;
+  v.op = OpKind::expand;
+  v.launch = &noop_launch;
+  v.max_rank = 16;
+  LaunchKey k = make_launch_key(base_expand(), 0, nullptr);
+  for (int r : {1, 3, 16}) {
+    k.rank = static_cast<std::uint16_t>(r);
+    EXPECT_TRUE(v.matches(k)) << "rank " << r;
+  }
+  for (int r : {0, 17, 65535}) {
+    k.rank = static_cast<std::uint16_t>(r);
+    EXPECT_FALSE(v.matches(k)) << "rank " << r;
+  }
+  v.max_rank = 0;  // any rank
+  EXPECT_TRUE(v.matches(k));
+}
+
 TEST(IndexWidth, SmallProblemsUse32Bits) {
   EXPECT_EQ(index_width_for(base_problem()), IndexWidth::i32);
   EXPECT_EQ(index_width_for(base_expand()), IndexWidth::i32);
