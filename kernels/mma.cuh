@@ -14,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <type_traits>
 
 #include "kernels/elements.cuh"
 
@@ -59,28 +58,6 @@ template <class T>
 __device__ inline uint2 load8(const typename T::storage* row, std::int64_t k) {
   if (row == nullptr) return make_uint2(0u, 0u);
   return *reinterpret_cast<const uint2*>(row + k);
-}
-
-/// N (4 or 8) consecutive elements at `at`, of which the first `valid`
-/// exist (none for a null row); zeros after them. One N-element vector load
-/// when all exist (`at` is then N * 2-byte aligned), else element by element.
-template <class T, int N>
-__device__ inline std::conditional_t<N == 8, uint4, uint2> load_first(const typename T::storage* at,
-                                                                      int valid) {
-  static_assert(N == 4 || N == 8, "N");
-  using V = std::conditional_t<N == 8, uint4, uint2>;
-  if (at == nullptr || valid <= 0) return V{};
-  if (valid >= N) return *reinterpret_cast<const V*>(at);
-  std::uint32_t w[N / 2] = {};
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    if (i < valid) w[i / 2] |= static_cast<std::uint32_t>(at[i]) << (16 * (i % 2));
-  }
-  if constexpr (N == 8) {
-    return make_uint4(w[0], w[1], w[2], w[3]);
-  } else {
-    return make_uint2(w[0], w[1]);
-  }
 }
 
 /// The last K % 16 elements: 4 elements at k .. k+3, each only if < K.

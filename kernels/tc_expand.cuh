@@ -50,19 +50,17 @@ struct ExpandK {
   /// the loop's registers out of them.
   static constexpr bool kLoopsOverK = KW >= 128;
 
-  /// This lane's fragment f of a row (row: the row's element k0; null past
-  /// the tile): valid[f] of its elements exist, zeros after them.
-  __device__ static Frag load(const S* row, int f, int lane_k, const int (&valid)[kFrags]) {
-    return load_first<T, kStep / 4>(row == nullptr ? nullptr : row + f * kStep + lane_k, valid[f]);
+  /// This lane's fragment at `at`, or zeros when it lies past K. The
+  /// variants serve R % 8 == 0 alone (KernelVariant::rank_step), so a
+  /// fragment lies wholly inside K or wholly past it: one vector load.
+  __device__ static Frag load(const S* at, bool live) {
+    return live ? *reinterpret_cast<const Frag*>(at) : Frag{};
   }
-  /// valid[] for the fragments at k0 of a K-long row.
-  __device__ static void count_valid(std::int64_t K, std::int64_t k0, int lane_k,
-                                     int (&valid)[kFrags]) {
+  /// live[f]: whether this lane's fragment f at k0 lies inside K.
+  __device__ static void find_live(std::int64_t K, std::int64_t k0, int lane_k,
+                                   bool (&live)[kFrags]) {
 #pragma unroll
-    for (int f = 0; f < kFrags; ++f) {
-      const std::int64_t left = K - (k0 + f * kStep + lane_k);
-      valid[f] = left <= 0 ? 0 : (left < kLaneK ? static_cast<int>(left) : kLaneK);
-    }
+    for (int f = 0; f < kFrags; ++f) live[f] = k0 + f * kStep + lane_k < K;
   }
   __device__ static void mma(float (&d)[4], const Frag& a_lo, const Frag& a_hi, const Frag& b) {
     if constexpr (KW == 16) {
@@ -171,9 +169,9 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
           const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
-          w_rows[j] = n < cc.n_end
-                          ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
-                          : nullptr;
+          // Columns past the chunk read its last one; they are never stored.
+          const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
+          w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
         }
         const std::int64_t K = p.K;
         if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
@@ -191,13 +189,13 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         const S* const u = static_cast<const S*>(sl.in);
         OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
 
-        // B fragments at k0 (valid: from KF::count_valid for k0).
-        auto load_b = [&](std::int64_t k0, const int(&valid)[F], Frag(&b)[F][4]) {
+        // B fragments at k0 (live: from KF::find_live for k0).
+        auto load_b = [&](std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
 #pragma unroll
           for (int f = 0; f < F; ++f) {
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
-              b[f][j] = KF::load(w_rows[j] == nullptr ? nullptr : w_rows[j] + k0, f, lane_k, valid);
+              b[f][j] = KF::load(w_rows[j] + k0 + f * KF::kStep + lane_k, live[f]);
             }
           }
         };
@@ -211,20 +209,21 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
 
         // One instantiation per row form: consecutive rows step pointers.
         tile.with_rows([&](auto rows) {
+          // Rows past the tile read its last row (their products are never
+          // stored): the loads need no branch.
           auto u_row = [&](int i) -> const S* {
-            return i < tile.count ? u + rows(i) * sl.in_row_stride : nullptr;
+            return u + rows(i < tile.count ? i : tile.count - 1) * sl.in_row_stride;
           };
           auto out_row = [&](int i) -> OS* {
             return i < tile.count && cols > 0 ? out + rows(i) * p.out_row_stride : nullptr;
           };
-          // u rows g and g + 8 of m16 tile mt at k0 (past the tile: no access, zeros).
-          auto load_a = [&](int mt, std::int64_t k0, const int(&valid)[F], Frag(&a)[2][F]) {
+          // u rows g and g + 8 of m16 tile mt at k0.
+          auto load_a = [&](int mt, std::int64_t k0, const bool(&live)[F], Frag(&a)[2][F]) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              const S* row = u_row(mt * 16 + h * 8 + g);
+              const S* row = u_row(mt * 16 + h * 8 + g) + k0 + lane_k;
 #pragma unroll
-              for (int f = 0; f < F; ++f)
-                a[h][f] = KF::load(row == nullptr ? nullptr : row + k0, f, lane_k, valid);
+              for (int f = 0; f < F; ++f) a[h][f] = KF::load(row + f * KF::kStep, live[f]);
             }
           };
           auto load_old = [&](int mt, Out8<O>(&old)[2]) {
@@ -255,14 +254,14 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
               Frag a[2][F];
               Out8<O> old[kOldAhead ? 2 : 1];
             };
-            int valid[F];
-            KF::count_valid(K, 0, lane_k, valid);
+            bool live[F];
+            KF::find_live(K, 0, lane_k, live);
             Frag b[F][4];
             Slot ring[D];
-            load_b(0, valid, b);
+            load_b(0, live, b);
 #pragma unroll
             for (int d = 0; d < D; ++d) {
-              load_a(d, 0, valid, ring[d].a);
+              load_a(d, 0, live, ring[d].a);
               if constexpr (kOldAhead) load_old(d, ring[d].old);
             }
             for (int base = 0; base < live_mt; base += D) {
@@ -272,7 +271,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
                 if (mt >= live_mt) break;
                 float acc[4][4] = {};
                 mma_all(acc, ring[d].a, b);
-                load_a(mt + D, 0, valid, ring[d].a);  // rows past the tile: no access
+                load_a(mt + D, 0, live, ring[d].a);
                 if constexpr (kOldAhead) {
                   store_tile(mt, acc, ring[d].old);
                   load_old(mt + D, ring[d].old);  // after this tile's stores
@@ -288,11 +287,11 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             for (int mt = 0; mt < live_mt; ++mt) {
               float acc[4][4] = {};
               for (std::int64_t k0 = 0; k0 < K; k0 += KW) {
-                int valid[F];
-                KF::count_valid(K, k0, lane_k, valid);
+                bool live[F];
+                KF::find_live(K, k0, lane_k, live);
                 Frag a[2][F], b[F][4];
-                load_b(k0, valid, b);
-                load_a(mt, k0, valid, a);
+                load_b(k0, live, b);
+                load_a(mt, k0, live, a);
                 mma_all(acc, a, b);
               }
               Out8<O> old[2];

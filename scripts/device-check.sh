@@ -14,7 +14,8 @@
 #   bench      sgmv-bench --all (PERFORMANCE.md's workloads)        -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
 #   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
-#              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters)
+#              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters
+#              -> source.csv.gz)
 #   sass       cuobjdump of the kernels named in SASS_KERNELS        -> sass.txt
 # SKIP="memcheck racecheck ..." leaves stages out (for quick tuning runs).
 # A failed build stops the script; every later stage runs even when an earlier
@@ -162,7 +163,7 @@ TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
 tune_all() {
   local entry
   local -a entries words
-  IFS=';' read -ra entries <<<"$TUNE_PLAN"
+  IFS=';' read -ra entries <<<"${TUNE_PLAN//$'\n'/ }"  # one line: read stops at a newline
   for entry in "${entries[@]}"; do
     read -ra words <<<"$entry"
     [ "${#words[@]}" -ge 3 ] || continue
@@ -193,12 +194,14 @@ profile() {
     --no-launch-path --no-check || return 1
   ncu -i "$report.ncu-rep" || return 1
   if [ "${PROFILE_SOURCE:-0}" = 1 ]; then
-    # Per-instruction counters (executed instructions, stalls) of each kernel.
-    ncu -i "$report.ncu-rep" --page source --csv --print-source sass || return 1
+    # Per-instruction counters (executed instructions, stalls) of each
+    # kernel: large, so compressed, in a file of its own.
+    ncu -i "$report.ncu-rep" --page source --csv --print-source sass | gzip >"$OUT/source.csv.gz" ||
+      return 1
   fi
 }
 export -f profile
-export PROFILE_KERNELS PROFILE_COUNT PROFILE_WORKLOADS PROFILE_SOURCE
+export PROFILE_KERNELS PROFILE_COUNT PROFILE_WORKLOADS PROFILE_SOURCE OUT
 stage profile profile.txt 240 bash -c "sections=(${sections[*]}); $(declare -f profile); profile"
 
 # ---- disassembly of chosen kernels (mangled-name fragments in SASS_KERNELS) ---

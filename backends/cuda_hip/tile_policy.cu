@@ -21,13 +21,15 @@ std::atomic<bool> g_cluster_variants{false};
 
 #if defined(SGMV_CUDA_FAST_PATHS)
 /// Tensor cores take fp16/bf16 in and weights of the same dtype, 16-byte
-/// aligned; the expand kernels write the input dtype or fp32.
+/// aligned; the expand kernels write the input dtype or fp32, for R a
+/// multiple of 8 (what their variants serve: KernelVariant::rank_step).
 bool tensor_core_call(const LaunchKey& key) {
   const bool half_types = key.in_dtype == DType::f16 || key.in_dtype == DType::bf16;
   const std::uint8_t need = detail::align_in | detail::align_w;
-  const bool out_ok =
-      key.op == OpKind::shrink || key.out_dtype == key.in_dtype || key.out_dtype == DType::f32;
-  return half_types && out_ok && key.w_dtype == key.in_dtype && (key.align & need) == need;
+  const bool expand_ok =
+      key.op == OpKind::shrink || ((key.out_dtype == key.in_dtype || key.out_dtype == DType::f32) &&
+                                   key.rank != 0 && key.rank % 8 == 0);
+  return half_types && expand_ok && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for

@@ -14,6 +14,7 @@ bool KernelVariant::matches(const LaunchKey& key) const noexcept {
          (key.align & align_required) == align_required && index_ok &&
          (rank == 0 || rank == key.rank) &&
          (max_rank == 0 || (key.rank != 0 && key.rank <= max_rank)) &&
+         (rank_step == 0 || (key.rank != 0 && key.rank % rank_step == 0)) &&
          (add_mask & (key.add ? 2u : 1u)) != 0 && key.num_slices <= max_slices &&
          (tile.is_any() || tile == key.tile);
 }

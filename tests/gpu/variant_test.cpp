@@ -49,8 +49,8 @@ OpSpec spec_for(const KernelVariant& v, Form form, DType out_choice, bool multi,
   DType out = pick(v.out, out_choice);
   if (shrink && out != DType::f32) out = in;  // shrink writes f32 or the input dtype
   // Expand rank: 24 (a 16-wide step and 8 more) unless the variant serves
-  // fewer; then 13 (a fragment of 4 that holds one element).
-  const int rank = v.max_rank != 0 && v.max_rank < 24 ? 13 : 24;
+  // fewer; then 8 (half of a 16-wide step).
+  const int rank = v.max_rank != 0 && v.max_rank < 24 ? 8 : 24;
   OpSpec s;
   if (shrink) {
     s = basic_spec(Op::shrink, form, in, w, out, 70, 360, 21);  // H = 360: 11 chunks of 32 + 8

@@ -388,6 +388,24 @@ TEST(KernelVariant, MaxRankBoundsTheRanksServed) {
   EXPECT_TRUE(v.matches(k));
 }
 
+/// A variant with rank_step serves the multiples of it, and no rank that the
+/// key could not hold (0).
+TEST(KernelVariant, RankStepBoundsTheRanksServed) {
+  KernelVariant v;
+  v.op = OpKind::expand;
+  v.launch = &noop_launch;
+  v.rank_step = 8;
+  LaunchKey k = make_launch_key(base_expand(), 0, nullptr);
+  for (int r : {8, 16, 24, 256}) {
+    k.rank = static_cast<std::uint16_t>(r);
+    EXPECT_TRUE(v.matches(k)) << "rank " << r;
+  }
+  for (int r : {0, 1, 12, 13, 257}) {
+    k.rank = static_cast<std::uint16_t>(r);
+    EXPECT_FALSE(v.matches(k)) << "rank " << r;
+  }
+}
+
 TEST(IndexWidth, SmallProblemsUse32Bits) {
   EXPECT_EQ(index_width_for(base_problem()), IndexWidth::i32);
   EXPECT_EQ(index_width_for(base_expand()), IndexWidth::i32);

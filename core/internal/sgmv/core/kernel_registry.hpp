@@ -57,6 +57,7 @@ struct KernelVariant {
   IndexWidth index = IndexWidth::i64;  ///< an i64 variant also serves i32 keys
   std::uint16_t rank = 0;              ///< 0: any rank; else only this rank
   std::uint16_t max_rank = 0;          ///< 0: any rank; else ranks 1 .. max_rank only
+  std::uint16_t rank_step = 0;         ///< 0: any rank; else multiples of rank_step only
   std::uint8_t add_mask = 3;           ///< bit 0: serves add == false, bit 1: add == true
   std::uint8_t max_slices = kMaxSlices;
   TileConfig tile;   ///< all zero: serves any tile
