@@ -55,6 +55,11 @@ SGMV_HOST_DEVICE inline std::int64_t row_units(const Problem& p, int bm) {
   return adapters * ceil_div(p.T, token_range(p, bm));
 }
 
+/// The launch clamps the grid to these (grid-stride loops cover the rest):
+/// x to kMaxGridUnits(CS) row units of CS blocks, y to kMaxGridChunks.
+inline constexpr std::int64_t kMaxGridChunks = 65535;
+SGMV_HOST_DEVICE constexpr std::int64_t kMaxGridUnits(int cs) { return 0x7fffffff / cs; }
+
 /// Column chunks of the grid's y dimension: every slice split in chunks of bn.
 SGMV_HOST_DEVICE inline std::int64_t column_chunks(const Problem& p, int bn) {
   std::int64_t chunks = 0;
@@ -163,8 +168,8 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 
   // Per-token form: gather the tokens of adapter l in [begin, end).
   const std::int64_t range = token_range(p, BM);
-  const std::int64_t ranges = ceil_div(p.T, range);
-  const std::int64_t l = unit / ranges;
+  const std::int64_t ranges = p.T <= range ? 1 : ceil_div(p.T, range);  // decode: one
+  const std::int64_t l = ranges == 1 ? unit : unit / ranges;
   const std::int64_t begin = (unit - l * ranges) * range;
   const std::int64_t end = begin + range < p.T ? begin + range : p.T;
   const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
@@ -212,8 +217,10 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 /// the same tiles (they split the reduction) and only the first reports faults.
 template <int BM, int BN, int CS = 1, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
-  const std::int64_t units = row_units(p, BM);
-  const std::int64_t chunks = column_chunks(p, BN);
+  // A grid below the clamp has exactly one block (cluster) per row unit and
+  // per chunk: the counts are its dimensions, not worth recomputing.
+  const std::int64_t units = gridDim.x < kMaxGridUnits(CS) * CS ? gridDim.x / CS : row_units(p, BM);
+  const std::int64_t chunks = gridDim.y < kMaxGridChunks ? gridDim.y : column_chunks(p, BN);
   const std::int64_t first_unit = blockIdx.x / CS, unit_step = gridDim.x / CS;
   const bool first_of_cluster = blockIdx.x % CS == 0;
   for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {

@@ -207,41 +207,74 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
           }
         };
 
-        // One instantiation per row form: consecutive rows step pointers.
+        // Expand problems carry scale 1 (make_expand_problem); others pay a
+        // uniform branch.
+        const bool scaled = p.scale != 1.0f;
+
+        // One instantiation per row form. Row mt * 16 + h * 8 + g of the
+        // tile: consecutive rows step 16 rows per m16 tile from row h * 8 + g;
+        // listed rows look theirs up. u rows past the tile read its last row
+        // (their products are never stored), so the loads need no branch.
         tile.with_rows([&](auto rows) {
-          // Rows past the tile read its last row (their products are never
-          // stored): the loads need no branch.
-          auto u_row = [&](int i) -> const S* {
-            return u + rows(i < tile.count ? i : tile.count - 1) * sl.in_row_stride;
+          constexpr bool kConsecutive = std::is_same_v<decltype(rows), ConsecutiveRows>;
+          const int count = tile.count;
+          const std::int64_t in_stride = sl.in_row_stride, out_stride = p.out_row_stride;
+          const S* const u_last = u + rows(count - 1) * in_stride;
+          const S* u_first[2];
+          OS* out_first[2];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            u_first[h] = u + rows(h * 8 + g) * in_stride;  // used for rows < count only
+            out_first[h] = out + rows(h * 8 + g) * out_stride;
+          }
+          auto u_row = [&](int mt, int h) -> const S* {
+            const int i = mt * 16 + h * 8 + g;
+            if (i >= count) return u_last;
+            if constexpr (kConsecutive) {
+              return u_first[h] + mt * (16 * in_stride);
+            } else {
+              return u + rows(i) * in_stride;
+            }
           };
-          auto out_row = [&](int i) -> OS* {
-            return i < tile.count && cols > 0 ? out + rows(i) * p.out_row_stride : nullptr;
+          auto out_row = [&](int mt, int h) -> OS* {
+            const int i = mt * 16 + h * 8 + g;
+            if (i >= count || cols == 0) return nullptr;
+            if constexpr (kConsecutive) {
+              return out_first[h] + mt * (16 * out_stride);
+            } else {
+              return out + rows(i) * out_stride;
+            }
           };
           // u rows g and g + 8 of m16 tile mt at k0.
           auto load_a = [&](int mt, std::int64_t k0, const bool(&live)[F], Frag(&a)[2][F]) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              const S* row = u_row(mt * 16 + h * 8 + g) + k0 + lane_k;
+              const S* row = u_row(mt, h) + k0 + lane_k;
 #pragma unroll
               for (int f = 0; f < F; ++f) a[h][f] = KF::load(row + f * KF::kStep, live[f]);
             }
           };
           auto load_old = [&](int mt, Out8<O>(&old)[2]) {
 #pragma unroll
-            for (int h = 0; h < 2; ++h) old[h].load(out_row(mt * 16 + h * 8 + g), vec, cols);
+            for (int h = 0; h < 2; ++h) old[h].load(out_row(mt, h), vec, cols);
           };
           // Rows g and g + 8 of m16 tile mt: scaled, added to the old values
           // (loaded before any store of this tile), rounded once.
           auto store_tile = [&](int mt, const float(&acc)[4][4], const Out8<O>(&old)[2]) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              OS* dst = out_row(mt * 16 + h * 8 + g);
+              OS* dst = out_row(mt, h);
               if (dst == nullptr) continue;
               float v[8];
 #pragma unroll
-              for (int m = 0; m < 8; ++m) {
-                v[m] = p.scale * acc[m / 2][(m & 1) + 2 * h];
-                if constexpr (ADD) v[m] += old[h].get(m);
+              for (int m = 0; m < 8; ++m) v[m] = acc[m / 2][(m & 1) + 2 * h];
+              if (scaled) {
+#pragma unroll
+                for (int m = 0; m < 8; ++m) v[m] *= p.scale;
+              }
+              if constexpr (ADD) {
+#pragma unroll
+                for (int m = 0; m < 8; ++m) v[m] += old[h].get(m);
               }
               store_out8<O>(dst, vec, cols, v);
             }

@@ -23,8 +23,8 @@ bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detai
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
   if (units <= 0 || chunks <= 0) return false;
-  // Kernels walk larger grids with grid-stride loops.
-  constexpr std::int64_t kMaxUnits = 0x7fffffff / CS, kMaxY = 65535;
+  // Kernels walk larger grids with grid-stride loops (for_each_tile).
+  constexpr std::int64_t kMaxUnits = kMaxGridUnits(CS), kMaxY = kMaxGridChunks;
   raw->func = reinterpret_cast<const void*>(kKernel);
   raw->grid[0] = static_cast<unsigned>((units < kMaxUnits ? units : kMaxUnits) * CS);
   raw->grid[1] = static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY);
