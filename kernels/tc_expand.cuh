@@ -153,8 +153,9 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
   using KF = ExpandK<T, KW>;
   using Frag = typename KF::Frag;
   constexpr int F = KF::kFrags, D = KF::kAhead;
-  // Old outputs ride in the ring with the u rows where registers allow.
-  constexpr bool kOldAhead = ADD && KW <= 32;
+  // Old outputs ride in the ring with the u rows where registers allow
+  // (all but the 255-register k128 form; ptxas: no spills on sm_90).
+  constexpr bool kOldAhead = ADD && KW <= 64;
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);

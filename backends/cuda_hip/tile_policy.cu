@@ -6,7 +6,11 @@
 #include <cstdlib>
 
 #include "backends/cuda_hip/tiles.hpp"
-#include "kernels/vendor.cuh"
+#include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
+
+#if defined(SGMV_CUDA_FAST_PATHS)
+#include "kernels/tc_expand.cuh"  // kTcExpandBlocksPerSm
+#endif
 
 namespace sgmv::gpu {
 namespace {
@@ -128,16 +132,19 @@ bool fills_last_wave_better(std::int64_t a, std::int64_t b, std::int64_t per_wav
 }
 
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
-/// 16-wide form up to R = 16), else 128 at a time. The narrow form runs 3
-/// blocks per SM; on segments it takes 64-row tiles when their last wave is
-/// fuller than that of 128-row ones (device run 2 on the H100: prefill_r16
-/// 18.4 us with 64 rows, 2.6 waves, against 20.4 us with 128, 1.3 waves;
-/// qkv_r16, 3.9 and 1.9 waves, 25.9 against 25.1 us).
+/// 16-wide form up to R = 16), else 128 at a time. On segments the narrow
+/// form takes 64-row tiles when their last wave is fuller than that of
+/// 128-row ones (H100, device runs 2-3: prefill_r16 at 3 blocks per SM
+/// 18.2-18.4 us with 64 rows, 2.6 waves, against 19.9-20.4 us with 128,
+/// 1.3 waves; qkv_r16, 3.9 and 1.9 waves, 24.9-25.9 against 24.6-25.1 us;
+/// prefill_r16 with add, 2 blocks per SM, 3.9 and 1.9 waves, 34.6 against
+/// 33.3 us).
 TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
   if (p.K <= 16) {
-    const std::int64_t per_wave = 3 * static_cast<std::int64_t>(multiprocessors(key.device));
+    const int per_sm = p.add ? kTcExpandBlocksPerSm<16, true> : kTcExpandBlocksPerSm<16, false>;
+    const std::int64_t per_wave = per_sm * static_cast<std::int64_t>(multiprocessors(key.device));
     if (p.form == MetaForm::segments && per_wave > 0) {
       const std::int64_t chunks = column_chunks(p, kTcExpandBN);
       if (fills_last_wave_better(row_units(p, 64) * chunks, row_units(p, 128) * chunks, per_wave)) {
