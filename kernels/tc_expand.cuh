@@ -43,8 +43,10 @@ struct ExpandK {
   static constexpr int kFrags = KW / kStep;
   static constexpr int kLaneK = kStep / 4;
   using Frag = std::conditional_t<KW == 16, uint2, uint4>;
-  /// m16 tiles whose loads are in flight ahead of the mma (registers allow).
-  static constexpr int kAhead = KW <= 32 ? 2 : 1;
+  /// m16 tiles whose loads are in flight ahead of the mma, as registers
+  /// allow (with add, the old outputs ride along: one tile for KW = 32).
+  template <bool ADD>
+  static constexpr int kAhead = KW == 16 || (KW == 32 && !ADD) ? 2 : 1;
   /// Only the widest form loops over K for R > KW; the narrower ones are
   /// registered for R <= KW alone (KernelVariant::max_rank), which keeps
   /// the loop's registers out of them.
@@ -144,15 +146,17 @@ inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD ? 3
 /// O: the output element type (F16, BF16 or F32). KW: the K width held in
 /// registers (16, 32, 64 or 128). ADD: out += product (Problem::add); a
 /// template parameter so that the registers holding the old values exist
-/// only in the kernels that read them.
-template <class T, class O, int BM, int KW, bool ADD>
+/// only in the kernels that read them. Index: the type of element offsets
+/// (std::int32_t for calls whose every offset fits it, LaunchKey::index:
+/// one multiply-add per address instead of three).
+template <class T, class O, int BM, int KW, bool ADD, class Index>
 __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   using OS = typename O::storage;
   using KF = ExpandK<T, KW>;
   using Frag = typename KF::Frag;
-  constexpr int F = KF::kFrags, D = KF::kAhead;
+  constexpr int F = KF::kFrags, D = KF::template kAhead<ADD>;
   // Old outputs ride in the ring with the u rows where registers allow
   // (all but the 255-register k128 form; ptxas: no spills on sm_90).
   constexpr bool kOldAhead = ADD && KW <= 64;
@@ -166,21 +170,24 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
         if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
         const SliceArgs& sl = p.slice[cc.slice];
+        auto ix = [](std::int64_t v) { return static_cast<Index>(v); };
+        const Index n0 = ix(cc.n0) + warp * 32, n_end = ix(cc.n_end);
         const S* w_rows[4];
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
-          const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
+          const Index n = n0 + 8 * (g / 2) + 2 * j + (g & 1);
           // Columns past the chunk read its last one; they are never stored.
-          const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
-          w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
+          const Index nc = n < n_end ? n : n_end - 1;
+          w_rows[j] =
+              static_cast<const S*>(sl.w) + ix(l) * ix(sl.w_stride_l) + nc * ix(sl.w_stride_n);
         }
         const std::int64_t K = p.K;
         if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
         const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
         // This thread's 8 output columns: [col, col + cols) of the slice.
-        const std::int64_t col = cc.n0 + warp * 32 + 8 * c;
-        const std::int64_t left = cc.n_end - col;
+        const Index col = n0 + 8 * c;
+        const Index left = n_end - col;
         const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
         // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
         const auto align = reinterpret_cast<std::uintptr_t>(p.out) |
@@ -188,7 +195,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
                            static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(OS));
         const bool vec = cols == 8 && (align & 15u) == 0;
         const S* const u = static_cast<const S*>(sl.in);
-        OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
+        OS* const out = static_cast<OS*>(p.out) + ix(sl.out_col) + col;
 
         // B fragments at k0 (live: from KF::find_live for k0).
         auto load_b = [&](std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
@@ -219,14 +226,17 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         tile.with_rows([&](auto rows) {
           constexpr bool kConsecutive = std::is_same_v<decltype(rows), ConsecutiveRows>;
           const int count = tile.count;
-          const std::int64_t in_stride = sl.in_row_stride, out_stride = p.out_row_stride;
-          const S* const u_last = u + rows(count - 1) * in_stride;
-          const S* u_first[2];
-          OS* out_first[2];
+          const Index in_stride = ix(sl.in_row_stride), out_stride = ix(p.out_row_stride);
+          auto row = [&](int i) { return ix(rows(i)); };
+          const S* const u_last = u + row(count - 1) * in_stride;
+          const S* u_first[2] = {};
+          OS* out_first[2] = {};
+          if constexpr (kConsecutive) {
 #pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            u_first[h] = u + rows(h * 8 + g) * in_stride;  // used for rows < count only
-            out_first[h] = out + rows(h * 8 + g) * out_stride;
+            for (int h = 0; h < 2; ++h) {
+              u_first[h] = u + row(h * 8 + g) * in_stride;  // used for rows < count only
+              out_first[h] = out + row(h * 8 + g) * out_stride;
+            }
           }
           auto u_row = [&](int mt, int h) -> const S* {
             const int i = mt * 16 + h * 8 + g;
@@ -234,7 +244,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             if constexpr (kConsecutive) {
               return u_first[h] + mt * (16 * in_stride);
             } else {
-              return u + rows(i) * in_stride;
+              return u + row(i) * in_stride;
             }
           };
           auto out_row = [&](int mt, int h) -> OS* {
@@ -243,7 +253,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             if constexpr (kConsecutive) {
               return out_first[h] + mt * (16 * out_stride);
             } else {
-              return out + rows(i) * out_stride;
+              return out + row(i) * out_stride;
             }
           };
           // u rows g and g + 8 of m16 tile mt at k0.
