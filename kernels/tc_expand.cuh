@@ -146,10 +146,8 @@ inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD ? 3
 /// O: the output element type (F16, BF16 or F32). KW: the K width held in
 /// registers (16, 32, 64 or 128). ADD: out += product (Problem::add); a
 /// template parameter so that the registers holding the old values exist
-/// only in the kernels that read them. Index: the type of element offsets
-/// (std::int32_t for calls whose every offset fits it, LaunchKey::index:
-/// one multiply-add per address instead of three).
-template <class T, class O, int BM, int KW, bool ADD, class Index>
+/// only in the kernels that read them.
+template <class T, class O, int BM, int KW, bool ADD>
 __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
@@ -170,24 +168,21 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
         if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
         const SliceArgs& sl = p.slice[cc.slice];
-        auto ix = [](std::int64_t v) { return static_cast<Index>(v); };
-        const Index n0 = ix(cc.n0) + warp * 32, n_end = ix(cc.n_end);
         const S* w_rows[4];
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
-          const Index n = n0 + 8 * (g / 2) + 2 * j + (g & 1);
+          const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
           // Columns past the chunk read its last one; they are never stored.
-          const Index nc = n < n_end ? n : n_end - 1;
-          w_rows[j] =
-              static_cast<const S*>(sl.w) + ix(l) * ix(sl.w_stride_l) + nc * ix(sl.w_stride_n);
+          const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
+          w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
         }
         const std::int64_t K = p.K;
         if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
         const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
         // This thread's 8 output columns: [col, col + cols) of the slice.
-        const Index col = n0 + 8 * c;
-        const Index left = n_end - col;
+        const std::int64_t col = cc.n0 + warp * 32 + 8 * c;
+        const std::int64_t left = cc.n_end - col;
         const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
         // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
         const auto align = reinterpret_cast<std::uintptr_t>(p.out) |
@@ -195,7 +190,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
                            static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(OS));
         const bool vec = cols == 8 && (align & 15u) == 0;
         const S* const u = static_cast<const S*>(sl.in);
-        OS* const out = static_cast<OS*>(p.out) + ix(sl.out_col) + col;
+        OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
 
         // B fragments at k0 (live: from KF::find_live for k0).
         auto load_b = [&](std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
@@ -226,16 +221,15 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         tile.with_rows([&](auto rows) {
           constexpr bool kConsecutive = std::is_same_v<decltype(rows), ConsecutiveRows>;
           const int count = tile.count;
-          const Index in_stride = ix(sl.in_row_stride), out_stride = ix(p.out_row_stride);
-          auto row = [&](int i) { return ix(rows(i)); };
-          const S* const u_last = u + row(count - 1) * in_stride;
+          const std::int64_t in_stride = sl.in_row_stride, out_stride = p.out_row_stride;
+          const S* const u_last = u + rows(count - 1) * in_stride;
           const S* u_first[2] = {};
           OS* out_first[2] = {};
           if constexpr (kConsecutive) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              u_first[h] = u + row(h * 8 + g) * in_stride;  // used for rows < count only
-              out_first[h] = out + row(h * 8 + g) * out_stride;
+              u_first[h] = u + rows(h * 8 + g) * in_stride;  // used for rows < count only
+              out_first[h] = out + rows(h * 8 + g) * out_stride;
             }
           }
           auto u_row = [&](int mt, int h) -> const S* {
@@ -244,7 +238,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             if constexpr (kConsecutive) {
               return u_first[h] + mt * (16 * in_stride);
             } else {
-              return u + row(i) * in_stride;
+              return u + rows(i) * in_stride;
             }
           };
           auto out_row = [&](int mt, int h) -> OS* {
@@ -253,7 +247,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             if constexpr (kConsecutive) {
               return out_first[h] + mt * (16 * out_stride);
             } else {
-              return out + row(i) * out_stride;
+              return out + rows(i) * out_stride;
             }
           };
           // u rows g and g + 8 of m16 tile mt at k0.

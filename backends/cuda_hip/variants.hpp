@@ -13,8 +13,7 @@ void register_simt_expand(detail::KernelRegistry& registry);
 /// Tensor-core families: empty in builds without SGMV_CUDA_FAST_PATHS (HIP).
 void register_tc_shrink_f16(detail::KernelRegistry& registry);
 void register_tc_shrink_bf16(detail::KernelRegistry& registry);
-void register_tc_expand(detail::KernelRegistry& registry);      // 64-bit offsets
-void register_tc_expand_i32(detail::KernelRegistry& registry);  // 32-bit offsets
+void register_tc_expand(detail::KernelRegistry& registry);
 /// Cluster (sm_90) shrink variants: empty unless the build targets sm_90.
 void register_tc_shrink_cluster(detail::KernelRegistry& registry);
 
