@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -366,45 +367,39 @@ TEST(LaunchKey, RankThatDoesNotFit16BitsIsZero) {
   EXPECT_EQ(make_launch_key(p, 0, nullptr).rank, 65535);
 }
 
-// ---- index_width_for: i64 exactly when an offset can pass 2^31 - 1 ----
+// ---- KernelVariant rank bounds: max_rank and rank_step ----
 
-/// A variant with max_rank serves ranks 1 .. max_rank, and no rank that the
-/// key could not hold (0).
+/// An expand variant shaped by `set`, and whether it serves each rank.
+std::vector<bool> serves_ranks(void (*set)(KernelVariant&), std::initializer_list<int> ranks) {
+  KernelVariant v;
+  v.op = OpKind::expand;
+  v.launch = &noop_launch;
+  set(v);
+  LaunchKey k = make_launch_key(base_expand(), 0, nullptr);
+  std::vector<bool> served;
+  for (int r : ranks) {
+    k.rank = static_cast<std::uint16_t>(r);
+    served.push_back(v.matches(k));
+  }
+  return served;
+}
+
+/// max_rank: ranks 1 .. max_rank, and no rank the key could not hold (0).
 TEST(KernelVariant, MaxRankBoundsTheRanksServed) {
-  KernelVariant v;
-  v.op = OpKind::expand;
-  v.launch = &noop_launch;
-  v.max_rank = 16;
-  LaunchKey k = make_launch_key(base_expand(), 0, nullptr);
-  for (int r : {1, 3, 16}) {
-    k.rank = static_cast<std::uint16_t>(r);
-    EXPECT_TRUE(v.matches(k)) << "rank " << r;
-  }
-  for (int r : {0, 17, 65535}) {
-    k.rank = static_cast<std::uint16_t>(r);
-    EXPECT_FALSE(v.matches(k)) << "rank " << r;
-  }
-  v.max_rank = 0;  // any rank
-  EXPECT_TRUE(v.matches(k));
+  EXPECT_EQ(serves_ranks([](KernelVariant& v) { v.max_rank = 16; }, {0, 1, 3, 16, 17, 65535}),
+            (std::vector<bool>{false, true, true, true, false, false}));
+  EXPECT_EQ(serves_ranks([](KernelVariant& v) { v.max_rank = 0; }, {0, 17, 65535}),
+            (std::vector<bool>{true, true, true}));
 }
 
-/// A variant with rank_step serves the multiples of it, and no rank that the
-/// key could not hold (0).
+/// rank_step: the multiples of it, and no rank the key could not hold (0).
 TEST(KernelVariant, RankStepBoundsTheRanksServed) {
-  KernelVariant v;
-  v.op = OpKind::expand;
-  v.launch = &noop_launch;
-  v.rank_step = 8;
-  LaunchKey k = make_launch_key(base_expand(), 0, nullptr);
-  for (int r : {8, 16, 24, 256}) {
-    k.rank = static_cast<std::uint16_t>(r);
-    EXPECT_TRUE(v.matches(k)) << "rank " << r;
-  }
-  for (int r : {0, 1, 12, 13, 257}) {
-    k.rank = static_cast<std::uint16_t>(r);
-    EXPECT_FALSE(v.matches(k)) << "rank " << r;
-  }
+  EXPECT_EQ(
+      serves_ranks([](KernelVariant& v) { v.rank_step = 8; }, {0, 1, 8, 12, 13, 16, 24, 256, 257}),
+      (std::vector<bool>{false, false, true, false, false, true, true, true, false}));
 }
+
+// ---- index_width_for: i64 exactly when an offset can pass 2^31 - 1 ----
 
 TEST(IndexWidth, SmallProblemsUse32Bits) {
   EXPECT_EQ(index_width_for(base_problem()), IndexWidth::i32);
