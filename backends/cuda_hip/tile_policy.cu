@@ -134,7 +134,7 @@ bool fills_last_wave_better(std::int64_t a, std::int64_t b, std::int64_t per_wav
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
 /// 16-wide form up to R = 16), else 128 at a time. On segments the narrow
 /// form takes 64-row tiles when their last wave is fuller than that of
-/// 128-row ones (H100, device runs 2-3: prefill_r16 at 3 blocks per SM
+/// 128-row ones (H100, device runs 2-5: prefill_r16 at 3 blocks per SM
 /// 18.2-18.4 us with 64 rows, 2.6 waves, against 19.9-20.4 us with 128,
 /// 1.3 waves; qkv_r16, 3.9 and 1.9 waves, 24.9-25.9 against 24.6-25.1 us;
 /// prefill_r16 with add, 2 blocks per SM, 3.9 and 1.9 waves, 34.6 against
