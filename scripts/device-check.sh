@@ -200,7 +200,6 @@ profile() {
       return 1
   fi
 }
-export -f profile
 export PROFILE_KERNELS PROFILE_COUNT PROFILE_WORKLOADS PROFILE_SOURCE OUT
 stage profile profile.txt 240 bash -c "sections=(${sections[*]}); $(declare -f profile); profile"
 

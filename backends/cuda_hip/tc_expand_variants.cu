@@ -26,7 +26,7 @@ detail::KernelVariant variant(const char* name) {
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
   v.tile = tc_expand_tile(BM, KW);
   v.max_rank = ExpandK<T, KW>::kLoopsOverK ? 0 : KW;  // the narrower forms hold all of R
-  v.rank_step = 8;  // whole 8- and 16-byte fragments (others: the SIMT kernel)
+  v.rank_step = kTcExpandRankStep;
   v.priority = kPriorityTensorCore;
   return v;
 }

@@ -32,7 +32,7 @@ bool tensor_core_call(const LaunchKey& key) {
   const std::uint8_t need = detail::align_in | detail::align_w;
   const bool expand_ok =
       key.op == OpKind::shrink || ((key.out_dtype == key.in_dtype || key.out_dtype == DType::f32) &&
-                                   key.rank != 0 && key.rank % 8 == 0);
+                                   key.rank != 0 && key.rank % kTcExpandRankStep == 0);
   return half_types && expand_ok && key.w_dtype == key.in_dtype && (key.align & need) == need;
 }
 
@@ -58,22 +58,25 @@ TileOverride read_override() {
   return o;
 }
 
-/// Whether `device` runs thread-block clusters (compute capability 9.0+);
-/// asked once per device.
-bool device_has_clusters(int device) {
-  static std::atomic<signed char> known[64] = {};
-  if (device < 0 || device >= 64) return false;
-  signed char v = known[device].load(std::memory_order_relaxed);
+/// Device attribute kAttr of `device`, asked once per device (0 when the
+/// query fails or the device is out of range).
+template <SGMV_GPU_API(DeviceAttr) kAttr>
+int device_attribute(int device) {
+  static std::atomic<int> known[64] = {};  // 0: not asked yet; -1: asked, no answer
+  if (device < 0 || device >= 64) return 0;
+  int v = known[device].load(std::memory_order_relaxed);
   if (v == 0) {
-    int major = 0;
-    if (SGMV_GPU_API(DeviceGetAttribute)(&major, SGMV_GPU_API(DevAttrComputeCapabilityMajor),
-                                         device) != SGMV_GPU_API(Success)) {
-      major = 0;
+    if (SGMV_GPU_API(DeviceGetAttribute)(&v, kAttr, device) != SGMV_GPU_API(Success) || v <= 0) {
+      v = -1;
     }
-    v = major >= 9 ? 1 : -1;
     known[device].store(v, std::memory_order_relaxed);
   }
-  return v > 0;
+  return v > 0 ? v : 0;
+}
+
+/// Whether `device` runs thread-block clusters (compute capability 9.0+).
+bool device_has_clusters(int device) {
+  return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
@@ -107,22 +110,6 @@ TileOverride read_expand_override() {
   return o;
 }
 
-/// Multiprocessors of `device`, asked once per device (0 when unknown).
-int multiprocessors(int device) {
-  static std::atomic<int> known[64] = {};
-  if (device < 0 || device >= 64) return 0;
-  int n = known[device].load(std::memory_order_relaxed);
-  if (n == 0) {
-    if (SGMV_GPU_API(DeviceGetAttribute)(&n, SGMV_GPU_API(DevAttrMultiProcessorCount), device) !=
-            SGMV_GPU_API(Success) ||
-        n <= 0) {
-      n = -1;
-    }
-    known[device].store(n, std::memory_order_relaxed);
-  }
-  return n > 0 ? n : 0;
-}
-
 /// Whether `a` blocks fill their last wave (of `per_wave` blocks) better
 /// than `b` blocks fill theirs, by more than 1/16: a / (waves_a * w) >
 /// b / (waves_b * w) + 1/16, in integers.
@@ -144,7 +131,9 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   if (forced.set) return forced.tile;
   if (p.K <= 16) {
     const int per_sm = p.add ? kTcExpandBlocksPerSm<16, true> : kTcExpandBlocksPerSm<16, false>;
-    const std::int64_t per_wave = per_sm * static_cast<std::int64_t>(multiprocessors(key.device));
+    const std::int64_t per_wave =
+        per_sm * static_cast<std::int64_t>(
+                     device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device));
     if (p.form == MetaForm::segments && per_wave > 0) {
       const std::int64_t chunks = column_chunks(p, kTcExpandBN);
       if (fills_last_wave_better(row_units(p, 64) * chunks, row_units(p, 128) * chunks, per_wave)) {

@@ -46,6 +46,9 @@ constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int c
 /// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
 /// held in registers KW at a time (block_k: 16, 32, 64 or 128).
 inline constexpr int kTcExpandBN = 256;
+/// Its variants serve ranks that are multiples of this (whole 8- and 16-byte
+/// fragments; KernelVariant::rank_step); other ranks take the SIMT kernel.
+inline constexpr int kTcExpandRankStep = 8;
 constexpr detail::TileConfig tc_expand_tile(int bm, int kw) { return tile(bm, kTcExpandBN, kw); }
 
 /// The tile policy of this backend (tile_policy.cu).
