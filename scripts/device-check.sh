@@ -17,6 +17,8 @@
 #              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters
 #              -> source.csv.gz)
 #   sass       cuobjdump of the kernels named in SASS_KERNELS        -> sass.txt
+#   ab         with BASE_SRC set: the bench of that source tree and of this
+#              one, in turn (AB_ARGS, AB_ROUNDS)                  -> ab.txt
 # SKIP="memcheck racecheck ..." leaves stages out (for quick tuning runs).
 # A failed build stops the script; every later stage runs even when an earlier
 # one failed. Exit status: non-zero when any stage failed. A summary comes last.
@@ -83,6 +85,10 @@ summary() {
   if [ -f "$OUT/tune.txt" ]; then
     echo "---- shrink tiles (BM,BN,MW,CS) ----"
     grep -E "^(## |prefill|decode|qkv)" "$OUT/tune.txt" | cut -c1-150
+  fi
+  if [ -s "$OUT/ab.txt" ]; then
+    echo "---- A/B: ${BASE_SRC:-} (base) against this tree ----"
+    cut -c1-150 "$OUT/ab.txt"
   fi
   if [ -f "$OUT/bench.txt" ]; then
     echo "---- sgmv-bench ----"
@@ -217,6 +223,34 @@ if [ -n "${SASS_KERNELS:-}" ]; then
   export -f sass
   export SASS_KERNELS
   stage sass sass.txt 120 bash -c sass
+fi
+
+# ---- A/B: the benchmark of another source tree against this one ------------
+# BASE_SRC: a source tree to compare with (for instance `git archive` of the
+# commit before a change, unpacked into a folder that git ignores and that the
+# device call carries). Its bench is built for sm_90 alone; then the two
+# binaries run AB_ARGS (sgmv-bench arguments) in turn, AB_ROUNDS times, so
+# that both see the same machine state.
+ab() {
+  (cd "$BASE_SRC" && cmake --preset cuda -DCMAKE_CUDA_ARCHITECTURES=90 -DSGMV_BUILD_TESTS=OFF &&
+    cmake --build build/cuda --target sgmv-bench -j "$JOBS") >>"$OUT/build.log" 2>&1 || return 1
+  local round side bin
+  for round in $(seq "${AB_ROUNDS:-3}"); do
+    for side in base this; do
+      bin=$BUILD/bench/sgmv-bench
+      [ "$side" = base ] && bin=$BASE_SRC/build/cuda/bench/sgmv-bench
+      echo "## $side round $round"
+      # shellcheck disable=SC2086 # AB_ARGS is a list of arguments
+      "$bin" ${AB_ARGS:-decode_r16 decode_r64} --no-launch-path --check-rows 64 |
+        grep -E "^(prefill|decode|qkv|custom)" || return 1
+    done
+  done
+}
+if [ -n "${BASE_SRC:-}" ]; then
+  : >"$OUT/ab.txt"
+  export -f ab
+  export BASE_SRC AB_ARGS AB_ROUNDS BUILD JOBS OUT
+  stage ab ab.txt 420 bash -c ab
 fi
 
 summary
