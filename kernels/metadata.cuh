@@ -137,17 +137,12 @@ struct TokenList {
 };
 
 /// Calls body(tile, adapter) for each tile of at most BM rows of row unit
-/// `unit`, uniformly across the block (body may synchronise the block). In
-/// the per-token form the adapter is known before the block scans the tokens
-/// (it comes from the grid): before_scan(adapter) runs then, for an adapter
-/// in [0, L), so that a kernel can start fetching what depends on the
-/// adapter alone (its weights) while the scan runs. `reporter`: this block
-/// reports the metadata faults it meets (exactly one block per segment or
-/// token range does, so each fault is seen once).
-template <int BM, class Body, class BeforeScan>
+/// `unit`, uniformly across the block (body may synchronise the block).
+/// `reporter`: this block reports the metadata faults it meets (exactly one
+/// block per segment or token range does, so each fault is seen once).
+template <int BM, class Body>
 __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bool reporter,
-                                         TokenList& scratch, Body&& body,
-                                         BeforeScan&& before_scan) {
+                                         TokenList& scratch, Body&& body) {
   if (p.form == MetaForm::segments) {
     const std::int64_t tiles = tiles_per_segment(p, BM);
     const std::int64_t s = unit / tiles;
@@ -179,7 +174,6 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   const std::int64_t end = begin + range < p.T ? begin + range : p.T;
   const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
   const bool serve = l < p.L;
-  if (serve) before_scan(l);
   // An order-preserving compaction (ballot + prefix over warps): every block
   // that scans the same range lists the same rows in the same order, which
   // the blocks of a cluster rely on when they sum their partial tiles.
@@ -217,20 +211,12 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   }
 }
 
-/// A before_scan step that does nothing.
-struct NothingBeforeScan {
-  __device__ void operator()(std::int64_t /*l*/, std::int64_t /*chunk*/) const {}
-};
-
 /// Walks the grid (with grid-stride loops, for grids clamped to the
-/// hardware's limits) and calls body(tile, adapter, chunk) for every tile;
-/// in the per-token form, before_scan(adapter, chunk) runs first for each
-/// row unit and chunk (see for_each_row_tile).
+/// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
 /// With clusters of CS blocks along x (sm_90), the CS blocks of a cluster get
 /// the same tiles (they split the reduction) and only the first reports faults.
-template <int BM, int BN, int CS = 1, class Body, class BeforeScan = NothingBeforeScan>
-__device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body,
-                                     BeforeScan&& before_scan = BeforeScan{}) {
+template <int BM, int BN, int CS = 1, class Body>
+__device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
   // A grid below the clamp has exactly one block (cluster) per row unit and
   // per chunk: the counts are its dimensions, not worth recomputing.
   const std::int64_t units = gridDim.x < kMaxGridUnits(CS) * CS ? gridDim.x / CS : row_units(p, BM);
@@ -239,10 +225,8 @@ __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&
   const bool first_of_cluster = blockIdx.x % CS == 0;
   for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {
     for (std::int64_t unit = first_unit; unit < units; unit += unit_step) {
-      for_each_row_tile<BM>(
-          p, unit, chunk == 0 && first_of_cluster, scratch,
-          [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); },
-          [&](std::int64_t l) { before_scan(l, chunk); });
+      for_each_row_tile<BM>(p, unit, chunk == 0 && first_of_cluster, scratch,
+                            [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
     }
   }
 }

@@ -60,17 +60,6 @@ __device__ inline uint2 load8(const typename T::storage* row, std::int64_t k) {
   return *reinterpret_cast<const uint2*>(row + k);
 }
 
-/// Asks for the cache line holding `at` to be brought into L1 (and L2),
-/// without holding a register while it comes: a later load of it then waits
-/// on L1, not on memory.
-__device__ inline void prefetch_l1(const void* at) {
-#if defined(__CUDA_ARCH__)
-  asm volatile("prefetch.global.L1 [%0];\n" ::"l"(at));
-#else
-  (void)at;
-#endif
-}
-
 /// The last K % 16 elements: 4 elements at k .. k+3, each only if < K.
 template <class T>
 __device__ inline uint2 load8_guarded(const typename T::storage* row, std::int64_t k,

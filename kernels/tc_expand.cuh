@@ -159,63 +159,26 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
   // (all but the 255-register k128 form; ptxas: no spills on sm_90).
   constexpr bool kOldAhead = ADD && KW <= 64;
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
-  static_assert(kTcExpandCols == kBlockThreads, "one column of B per thread (fetch_weights)");
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 
-  const std::int64_t K = p.K;
-  const int lane_k = KF::kLaneK * c;
-  // B fragments at k0 of the rows w_rows (live: from KF::find_live for k0).
-  auto load_b = [&](const S* const(&w_rows)[4], std::int64_t k0, const bool(&live)[F],
-                    Frag(&b)[F][4]) {
-#pragma unroll
-    for (int f = 0; f < F; ++f) {
-#pragma unroll
-      for (int j = 0; j < 4; ++j)
-        b[f][j] = KF::load(w_rows[j] + k0 + f * KF::kStep + lane_k, live[f]);
-    }
-  };
-
-  // This warp's B rows for adapter l in column chunk cc.
-  auto weight_rows = [&](std::int64_t l, const ColumnChunk& cc, const S*(&w_rows)[4]) {
-    const SliceArgs& sl = p.slice[cc.slice];
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-      const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
-      // Columns past the chunk read its last one; they are never stored.
-      const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
-      w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
-    }
-  };
-  // The block's B (its 256 columns x R) depends on the adapter and the
-  // columns alone: in the per-token form it is fetched into L1 while the
-  // block scans the tokens (for_each_tile), one column per thread, so
-  // that the fragment loads of the tile wait on L1, not on memory. (Held in
-  // registers across the scan instead, the fragments made every variant
-  // spill at its register cap.)
-  auto fetch_weights = [&](std::int64_t l, std::int64_t chunk) {
-    const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
-    const std::int64_t n = cc.n0 + tid;
-    if (n < cc.n_end && K <= KW) {
-      const SliceArgs& sl = p.slice[cc.slice];
-      const auto* column = reinterpret_cast<const unsigned char*>(
-          static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n);
-      constexpr int kLine = 128;
-#pragma unroll
-      for (int at = 0; at < KW * static_cast<int>(sizeof(S)); at += kLine) {
-        if (at < K * static_cast<std::int64_t>(sizeof(S))) prefetch_l1(column + at);
-      }
-    }
-  };
-
   for_each_tile<BM, kTcExpandCols>(
-      p, scratch,
-      [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+      p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
         if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
-        if (!KF::kLoopsOverK && K > KW) return;     // not registered for this R (max_rank)
         const SliceArgs& sl = p.slice[cc.slice];
+        const S* w_rows[4];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
+          // Columns past the chunk read its last one; they are never stored.
+          const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
+          w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
+        }
+        const std::int64_t K = p.K;
+        if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
+        const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
         // This thread's 8 output columns: [col, col + cols) of the slice.
         const std::int64_t col = cc.n0 + warp * 32 + 8 * c;
@@ -229,6 +192,16 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
         const S* const u = static_cast<const S*>(sl.in);
         OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
 
+        // B fragments at k0 (live: from KF::find_live for k0).
+        auto load_b = [&](std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
+#pragma unroll
+          for (int f = 0; f < F; ++f) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+              b[f][j] = KF::load(w_rows[j] + k0 + f * KF::kStep + lane_k, live[f]);
+            }
+          }
+        };
         auto mma_all = [&](float(&acc)[4][4], const Frag(&a)[2][F], const Frag(&b)[F][4]) {
 #pragma unroll
           for (int f = 0; f < F; ++f) {
@@ -323,11 +296,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             KF::find_live(K, 0, lane_k, live);
             Frag b[F][4];
             Slot ring[D];
-            {
-              const S* w_rows[4];
-              weight_rows(l, cc, w_rows);
-              load_b(w_rows, 0, live, b);
-            }
+            load_b(0, live, b);
 #pragma unroll
             for (int d = 0; d < D; ++d) {
               load_a(d, 0, live, ring[d].a);
@@ -353,15 +322,13 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             }
           } else if constexpr (KF::kLoopsOverK) {
             // R > KW: K in steps, B reloaded per m-tile (from L1).
-            const S* w_rows[4];
-            weight_rows(l, cc, w_rows);
             for (int mt = 0; mt < live_mt; ++mt) {
               float acc[4][4] = {};
               for (std::int64_t k0 = 0; k0 < K; k0 += KW) {
                 bool live[F];
                 KF::find_live(K, k0, lane_k, live);
                 Frag a[2][F], b[F][4];
-                load_b(w_rows, k0, live, b);
+                load_b(k0, live, b);
                 load_a(mt, k0, live, a);
                 mma_all(acc, a, b);
               }
@@ -371,8 +338,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             }
           }
         });
-      },
-      fetch_weights);
+      });
 }
 
 }  // namespace sgmv::gpu

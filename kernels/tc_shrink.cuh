@@ -128,116 +128,93 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
   const int mw = warp / KW, kq = warp % KW;
 
-  // The block's A rows (BN of them, K each) depend on the adapter and the
-  // columns alone: in the per-token form they are fetched into L1 while the
-  // block scans the tokens (for_each_tile), so that the fragment loads wait
-  // on L1, not on memory. kThreadsPerRow threads share a row's lines.
-  auto fetch_weights = [&](std::int64_t l, std::int64_t chunk) {
-    constexpr int kLine = 128, kThreadsPerRow = kBlockThreads / BN;
-    static_assert(kBlockThreads % BN == 0, "whole rows per group of threads");
+  for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
     const ColumnChunk cc = column_chunk(p, chunk, BN);
-    const std::int64_t n = cc.n0 + tid / kThreadsPerRow;
-    if (n >= cc.n_end) return;
     const SliceArgs& sl = p.slice[cc.slice];
-    const auto* row = reinterpret_cast<const unsigned char*>(static_cast<const S*>(sl.w) +
-                                                             l * sl.w_stride_l + n * sl.w_stride_n);
-    const std::int64_t bytes = p.K * static_cast<std::int64_t>(sizeof(S));
-    for (std::int64_t at = (tid % kThreadsPerRow) * kLine; at < bytes;
-         at += kThreadsPerRow * kLine) {
-      prefetch_l1(row + at);
+    const S* x_rows[MT][2];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int i = mw * Shape::RM + mt * 16 + h * 8 + g;
+        x_rows[mt][h] = i < tile.count
+                            ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
+                            : nullptr;
+      }
     }
-  };
+    const S* w_rows[NT];
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+      const std::int64_t n = cc.n0 + nt * 8 + g;
+      w_rows[nt] = n < cc.n_end
+                       ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
+                       : nullptr;
+    }
 
-  for_each_tile<BM, BN>(
-      p, scratch,
-      [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
-        const ColumnChunk cc = column_chunk(p, chunk, BN);
-        const SliceArgs& sl = p.slice[cc.slice];
-        const S* x_rows[MT][2];
+    // Full 32-wide k chunks [0, full): warp group kq takes every KW-th,
+    // U per iteration.
+    const std::int64_t K = p.K, full = K / 32;
+    float acc[MT][NT][4] = {};
+    // U chunks per iteration, all loads before the mmas; the last iteration
+    // may be partial (its dead chunks load nothing and multiply nothing).
+    for (std::int64_t ch = kq; ch < full; ch += U * KW) {
+      uint4 xs[U][MT][2], ws[U][NT];
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        const bool live = ch + u * KW < full;
+        const std::int64_t k = (ch + u * KW) * 32 + 8 * c;
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int i = mw * Shape::RM + mt * 16 + h * 8 + g;
-            x_rows[mt][h] = i < tile.count
-                                ? static_cast<const S*>(sl.in) + tile.row(i) * sl.in_row_stride
-                                : nullptr;
+            xs[u][mt][h] = load16<T>(live ? x_rows[mt][h] : nullptr, k);
           }
         }
-        const S* w_rows[NT];
 #pragma unroll
-        for (int nt = 0; nt < NT; ++nt) {
-          const std::int64_t n = cc.n0 + nt * 8 + g;
-          w_rows[nt] = n < cc.n_end
-                           ? static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n
-                           : nullptr;
+        for (int nt = 0; nt < NT; ++nt) ws[u][nt] = load16<T>(live ? w_rows[nt] : nullptr, k);
+      }
+#pragma unroll
+      for (int u = 0; u < U; ++u) {
+        if (ch + u * KW >= full) break;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
+          }
         }
+      }
+    }
+    // The K % 32 tail, by one warp.
+    if (K > full * 32 && kq == KW - 1) {
+      std::int64_t k = full * 32;
+      if (K - k >= 16) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint2 a_lo = load8<T>(x_rows[mt][0], k + 4 * c);
+          const uint2 a_hi = load8<T>(x_rows[mt][1], k + 4 * c);
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8<T>(w_rows[nt], k + 4 * c));
+          }
+        }
+        k += 16;
+      }
+      if (k < K) {
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          const uint2 a_lo = load8_guarded<T>(x_rows[mt][0], k + 4 * c, K);
+          const uint2 a_hi = load8_guarded<T>(x_rows[mt][1], k + 4 * c, K);
+#pragma unroll
+          for (int nt = 0; nt < NT; ++nt) {
+            mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8_guarded<T>(w_rows[nt], k + 4 * c, K));
+          }
+        }
+      }
+    }
 
-        // Full 32-wide k chunks [0, full): warp group kq takes every KW-th,
-        // U per iteration.
-        const std::int64_t K = p.K, full = K / 32;
-        float acc[MT][NT][4] = {};
-        // U chunks per iteration, all loads before the mmas; the last iteration
-        // may be partial (its dead chunks load nothing and multiply nothing).
-        for (std::int64_t ch = kq; ch < full; ch += U * KW) {
-          uint4 xs[U][MT][2], ws[U][NT];
-#pragma unroll
-          for (int u = 0; u < U; ++u) {
-            const bool live = ch + u * KW < full;
-            const std::int64_t k = (ch + u * KW) * 32 + 8 * c;
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-              for (int h = 0; h < 2; ++h) {
-                xs[u][mt][h] = load16<T>(live ? x_rows[mt][h] : nullptr, k);
-              }
-            }
-#pragma unroll
-            for (int nt = 0; nt < NT; ++nt) ws[u][nt] = load16<T>(live ? w_rows[nt] : nullptr, k);
-          }
-#pragma unroll
-          for (int u = 0; u < U; ++u) {
-            if (ch + u * KW >= full) break;
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
-              }
-            }
-          }
-        }
-        // The K % 32 tail, by one warp.
-        if (K > full * 32 && kq == KW - 1) {
-          std::int64_t k = full * 32;
-          if (K - k >= 16) {
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-              const uint2 a_lo = load8<T>(x_rows[mt][0], k + 4 * c);
-              const uint2 a_hi = load8<T>(x_rows[mt][1], k + 4 * c);
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8<T>(w_rows[nt], k + 4 * c));
-              }
-            }
-            k += 16;
-          }
-          if (k < K) {
-#pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
-              const uint2 a_lo = load8_guarded<T>(x_rows[mt][0], k + 4 * c, K);
-              const uint2 a_hi = load8_guarded<T>(x_rows[mt][1], k + 4 * c, K);
-#pragma unroll
-              for (int nt = 0; nt < NT; ++nt) {
-                mma_chunk16<T>(acc[mt][nt], a_lo, a_hi, load8_guarded<T>(w_rows[nt], k + 4 * c, K));
-              }
-            }
-          }
-        }
-
-        finish_shrink_tile<BM, BN, MW, 1>(p, tile, cc, acc, &partial[0][0]);
-      },
-      fetch_weights);
+    finish_shrink_tile<BM, BN, MW, 1>(p, tile, cc, acc, &partial[0][0]);
+  });
 }
 
 template <class T, int BM, int BN, int MW>
