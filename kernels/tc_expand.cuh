@@ -136,19 +136,24 @@ __device__ inline void store_out8(typename O::storage* dst, bool vec, int count,
 }
 
 /// Blocks per SM an expand kernel is built for (its register budget): 3 for
-/// the narrow form without add (76 registers on sm_90), else as many as
-/// 128 or 255 registers allow.
-template <int KW, bool ADD>
-inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD ? 3
-                                            : KW <= 64       ? 2
-                                                             : 1;
+/// the narrow form without add and one column group (78 registers on
+/// sm_90), else as many as 128 or 255 registers allow (B fragments of CG
+/// groups: 8 CG registers per lane for KW = 16, 2 KW CG for the others).
+template <int KW, bool ADD, int CG = 1>
+inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD && CG == 1 ? 3
+                                            : KW * CG <= 64             ? 2
+                                                                        : 1;
 
 /// O: the output element type (F16, BF16 or F32). KW: the K width held in
 /// registers (16, 32, 64 or 128). ADD: out += product (Problem::add); a
 /// template parameter so that the registers holding the old values exist
-/// only in the kernels that read them.
-template <class T, class O, int BM, int KW, bool ADD>
-__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
+/// only in the kernels that read them. CG: column groups per block; a block
+/// covers CG x 256 columns, and each warp CG groups of 32 (warp w: columns
+/// i * 256 + w * 32 of the block's, group i), multiplied with the same u
+/// fragments: with few rows per block (decode), one token scan and one u
+/// load then serve CG times the columns.
+template <class T, class O, int BM, int KW, bool ADD, int CG = 1>
+__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, CG>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   using OS = typename O::storage;
@@ -157,48 +162,60 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
   constexpr int F = KF::kFrags, D = KF::template kAhead<ADD>;
   // Old outputs ride in the ring with the u rows where registers allow
   // (all but the 255-register k128 form; ptxas: no spills on sm_90).
-  constexpr bool kOldAhead = ADD && KW <= 64;
+  constexpr bool kOldAhead = ADD && KW <= 64 && CG == 1;
+  constexpr int kCols = kTcExpandCols * CG;  // columns per block
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
+  static_assert(CG == 1 || !KF::kLoopsOverK, "column groups hold all of K in registers");
   __shared__ TokenList scratch;
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 
-  for_each_tile<BM, kTcExpandCols>(
+  for_each_tile<BM, kCols>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
-        const ColumnChunk cc = column_chunk(p, chunk, kTcExpandCols);
+        const ColumnChunk cc = column_chunk(p, chunk, kCols);
         if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
         const SliceArgs& sl = p.slice[cc.slice];
-        const S* w_rows[4];
+        const S* w_rows[CG][4];
 #pragma unroll
-        for (int j = 0; j < 4; ++j) {
-          const std::int64_t n = cc.n0 + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
-          // Columns past the chunk read its last one; they are never stored.
-          const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
-          w_rows[j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
+        for (int grp = 0; grp < CG; ++grp) {
+#pragma unroll
+          for (int j = 0; j < 4; ++j) {
+            const std::int64_t n =
+                cc.n0 + grp * kTcExpandCols + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
+            // Columns past the chunk read its last one; they are never stored.
+            const std::int64_t nc = n < cc.n_end ? n : cc.n_end - 1;
+            w_rows[grp][j] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + nc * sl.w_stride_n;
+          }
         }
         const std::int64_t K = p.K;
         if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
         const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
-        // This thread's 8 output columns: [col, col + cols) of the slice.
+        // This thread's 8 output columns of group grp: [col + grp * 256,
+        // + cols(grp)) of the slice.
         const std::int64_t col = cc.n0 + warp * 32 + 8 * c;
         const std::int64_t left = cc.n_end - col;
-        const int cols = left <= 0 ? 0 : (left < 8 ? static_cast<int>(left) : 8);
-        // 16-byte accesses need the whole 8 columns, 16-byte aligned in every row.
+        auto cols = [&](int grp) {
+          const std::int64_t here = left - grp * kTcExpandCols;
+          return here <= 0 ? 0 : (here < 8 ? static_cast<int>(here) : 8);
+        };
+        // 16-byte accesses need the whole 8 columns, 16-byte aligned in every
+        // row (alike in every group: 256 columns are a multiple of 16 bytes).
         const auto align = reinterpret_cast<std::uintptr_t>(p.out) |
                            static_cast<std::uintptr_t>(p.out_row_stride * sizeof(OS)) |
                            static_cast<std::uintptr_t>((sl.out_col + col) * sizeof(OS));
-        const bool vec = cols == 8 && (align & 15u) == 0;
+        const bool aligned = (align & 15u) == 0;
+        auto vec = [&](int grp) { return aligned && cols(grp) == 8; };
         const S* const u = static_cast<const S*>(sl.in);
         OS* const out = static_cast<OS*>(p.out) + sl.out_col + col;
 
-        // B fragments at k0 (live: from KF::find_live for k0).
-        auto load_b = [&](std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
+        // B fragments of group grp at k0 (live: from KF::find_live for k0).
+        auto load_b = [&](int grp, std::int64_t k0, const bool(&live)[F], Frag(&b)[F][4]) {
 #pragma unroll
           for (int f = 0; f < F; ++f) {
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
-              b[f][j] = KF::load(w_rows[j] + k0 + f * KF::kStep + lane_k, live[f]);
+              b[f][j] = KF::load(w_rows[grp][j] + k0 + f * KF::kStep + lane_k, live[f]);
             }
           }
         };
@@ -241,13 +258,13 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
               return u + rows(i) * in_stride;
             }
           };
-          auto out_row = [&](int mt, int h) -> OS* {
+          auto out_row = [&](int mt, int h, int grp) -> OS* {
             const int i = mt * 16 + h * 8 + g;
-            if (i >= count || cols == 0) return nullptr;
+            if (i >= count || cols(grp) == 0) return nullptr;
             if constexpr (kConsecutive) {
-              return out_first[h] + mt * (16 * out_stride);
+              return out_first[h] + mt * (16 * out_stride) + grp * kTcExpandCols;
             } else {
-              return out + rows(i) * out_stride;
+              return out + rows(i) * out_stride + grp * kTcExpandCols;
             }
           };
           // u rows g and g + 8 of m16 tile mt at k0.
@@ -259,16 +276,16 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
               for (int f = 0; f < F; ++f) a[h][f] = KF::load(row + f * KF::kStep, live[f]);
             }
           };
-          auto load_old = [&](int mt, Out8<O>(&old)[2]) {
+          auto load_old = [&](int mt, int grp, Out8<O>(&old)[2]) {
 #pragma unroll
-            for (int h = 0; h < 2; ++h) old[h].load(out_row(mt, h), vec, cols);
+            for (int h = 0; h < 2; ++h) old[h].load(out_row(mt, h, grp), vec(grp), cols(grp));
           };
-          // Rows g and g + 8 of m16 tile mt: scaled, added to the old values
-          // (loaded before any store of this tile), rounded once.
-          auto store_tile = [&](int mt, const float(&acc)[4][4], const Out8<O>(&old)[2]) {
+          // Rows g and g + 8 of m16 tile mt in group grp: scaled, added to
+          // the old values (loaded before any store of this tile), rounded once.
+          auto store_tile = [&](int mt, int grp, const float(&acc)[4][4], const Out8<O>(&old)[2]) {
 #pragma unroll
             for (int h = 0; h < 2; ++h) {
-              OS* dst = out_row(mt, h);
+              OS* dst = out_row(mt, h, grp);
               if (dst == nullptr) continue;
               float v[8];
 #pragma unroll
@@ -281,7 +298,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
 #pragma unroll
                 for (int m = 0; m < 8; ++m) v[m] += old[h].get(m);
               }
-              store_out8<O>(dst, vec, cols, v);
+              store_out8<O>(dst, vec(grp), cols(grp), v);
             }
           };
 
@@ -294,29 +311,33 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
             };
             bool live[F];
             KF::find_live(K, 0, lane_k, live);
-            Frag b[F][4];
+            Frag b[CG][F][4];
             Slot ring[D];
-            load_b(0, live, b);
+#pragma unroll
+            for (int grp = 0; grp < CG; ++grp) load_b(grp, 0, live, b[grp]);
 #pragma unroll
             for (int d = 0; d < D; ++d) {
               load_a(d, 0, live, ring[d].a);
-              if constexpr (kOldAhead) load_old(d, ring[d].old);
+              if constexpr (kOldAhead) load_old(d, 0, ring[d].old);
             }
             for (int base = 0; base < live_mt; base += D) {
 #pragma unroll
               for (int d = 0; d < D; ++d) {
                 const int mt = base + d;
                 if (mt >= live_mt) break;
-                float acc[4][4] = {};
-                mma_all(acc, ring[d].a, b);
-                load_a(mt + D, 0, live, ring[d].a);
-                if constexpr (kOldAhead) {
-                  store_tile(mt, acc, ring[d].old);
-                  load_old(mt + D, ring[d].old);  // after this tile's stores
-                } else {
-                  Out8<O> old[2];
-                  if constexpr (ADD) load_old(mt, old);
-                  store_tile(mt, acc, old);
+#pragma unroll
+                for (int grp = 0; grp < CG; ++grp) {
+                  float acc[4][4] = {};
+                  mma_all(acc, ring[d].a, b[grp]);
+                  if (grp == CG - 1) load_a(mt + D, 0, live, ring[d].a);  // after its last use
+                  if constexpr (kOldAhead) {
+                    store_tile(mt, grp, acc, ring[d].old);
+                    load_old(mt + D, grp, ring[d].old);  // after this tile's stores
+                  } else {
+                    Out8<O> old[2];
+                    if constexpr (ADD) load_old(mt, grp, old);
+                    store_tile(mt, grp, acc, old);
+                  }
                 }
               }
             }
@@ -328,13 +349,13 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD>)
                 bool live[F];
                 KF::find_live(K, k0, lane_k, live);
                 Frag a[2][F], b[F][4];
-                load_b(k0, live, b);
+                load_b(0, k0, live, b);
                 load_a(mt, k0, live, a);
                 mma_all(acc, a, b);
               }
               Out8<O> old[2];
-              if constexpr (ADD) load_old(mt, old);
-              store_tile(mt, acc, old);
+              if constexpr (ADD) load_old(mt, 0, old);
+              store_tile(mt, 0, acc, old);
             }
           }
         });

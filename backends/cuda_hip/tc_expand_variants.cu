@@ -15,16 +15,17 @@ namespace {
 
 static_assert(kTcExpandBN == kTcExpandCols);
 
-template <class T, class O, int BM, int KW, bool ADD>
+template <class T, class O, int BM, int KW, bool ADD, int CG>
 detail::KernelVariant variant(const char* name) {
-  detail::KernelVariant v = make_variant<&tc_expand_kernel<T, O, BM, KW, ADD>, BM, kTcExpandCols>(
-      name, detail::OpKind::expand);
+  detail::KernelVariant v =
+      make_variant<&tc_expand_kernel<T, O, BM, KW, ADD, CG>, BM, kTcExpandCols * CG>(
+          name, detail::OpKind::expand);
   v.add_mask = ADD ? 2 : 1;
   v.in = v.w = only(T::dtype);
   v.out = only(O::dtype);
   v.align_required = kAlignInW;
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
-  v.tile = tc_expand_tile(BM, KW);
+  v.tile = tc_expand_tile(BM, KW, CG);
   v.max_rank = ExpandK<T, KW>::kLoopsOverK ? 0 : KW;  // the narrower forms hold all of R
   v.rank_step = kTcExpandRankStep;
   v.priority = kPriorityTensorCore;
@@ -35,24 +36,29 @@ detail::KernelVariant variant(const char* name) {
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 void register_tc_expand(detail::KernelRegistry& r) {
-#define SGMV_EXPAND(T, O, NAME, BM, KW)                                        \
-  r.add(variant<T, O, BM, KW, false>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
-  r.add(variant<T, O, BM, KW, true>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
-// 128 rows per block: device runs 1-2 (H100) measured 128 faster than 64
-// on every prefill workload and no slower than 256 (qkv_r16: 32.4 us
-// against 37.1 us).
-#define SGMV_EXPAND_TILES(T, O, NAME) \
-  SGMV_EXPAND(T, O, NAME, 64, 16);    \
-  SGMV_EXPAND(T, O, NAME, 128, 16);   \
-  SGMV_EXPAND(T, O, NAME, 128, 32);   \
-  SGMV_EXPAND(T, O, NAME, 128, 64);   \
-  SGMV_EXPAND(T, O, NAME, 64, 128)
+#define SGMV_EXPAND_CG(T, O, NAME, BM, KW, CG)                                               \
+  r.add(variant<T, O, BM, KW, false, CG>("tc_expand<" NAME "," #BM ",k" #KW ",cg" #CG ">")); \
+  r.add(variant<T, O, BM, KW, true, CG>("tc_expand<" NAME "," #BM ",k" #KW ",cg" #CG ",add>"))
+#define SGMV_EXPAND(T, O, NAME, BM, KW)                                           \
+  r.add(variant<T, O, BM, KW, false, 1>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
+  r.add(variant<T, O, BM, KW, true, 1>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
+// Rows per block and K widths: see tc_expand_tile_for in tile_policy.cu.
+#define SGMV_EXPAND_TILES(T, O, NAME)     \
+  SGMV_EXPAND(T, O, NAME, 64, 16);        \
+  SGMV_EXPAND(T, O, NAME, 128, 16);       \
+  SGMV_EXPAND(T, O, NAME, 128, 32);       \
+  SGMV_EXPAND(T, O, NAME, 128, 64);       \
+  SGMV_EXPAND(T, O, NAME, 64, 128);       \
+  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 2); \
+  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 4); \
+  SGMV_EXPAND_CG(T, O, NAME, 128, 64, 2)
   SGMV_EXPAND_TILES(F16, F16, "f16");
   SGMV_EXPAND_TILES(F16, F32, "f16>f32");
   SGMV_EXPAND_TILES(BF16, BF16, "bf16");
   SGMV_EXPAND_TILES(BF16, F32, "bf16>f32");
 #undef SGMV_EXPAND_TILES
 #undef SGMV_EXPAND
+#undef SGMV_EXPAND_CG
 }
 
 }  // namespace sgmv::gpu

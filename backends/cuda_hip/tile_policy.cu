@@ -97,15 +97,16 @@ TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
   return tc_staged_shrink_tile(32, 64, 128, clusters ? 2 : 1);
 }
 
-/// SGMV_CUDA_EXPAND_TILE="BM,KW" forces the tensor-core expand tile (read
-/// once; for benchmarking).
+/// SGMV_CUDA_EXPAND_TILE="BM,KW" or "BM,KW,CG" forces the tensor-core
+/// expand tile (read once; for benchmarking).
 TileOverride read_expand_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_EXPAND_TILE");
-  int bm = 0, kw = 0;
-  if (text != nullptr && std::sscanf(text, "%d,%d", &bm, &kw) == 2 && bm > 0 && kw > 0) {
+  int bm = 0, kw = 0, cg = 1;
+  const int n = text != nullptr ? std::sscanf(text, "%d,%d,%d", &bm, &kw, &cg) : 0;
+  if (n >= 2 && bm > 0 && kw > 0 && cg > 0) {
     o.set = true;
-    o.tile = tc_expand_tile(bm, kw);
+    o.tile = tc_expand_tile(bm, kw, cg);
   }
   return o;
 }

@@ -43,13 +43,16 @@ constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
 constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int cs) {
   return tile(bm, bn, kt, cs);
 }
-/// Tensor-core expand (tc_expand.cuh): BM rows x 256 columns per block, K
-/// held in registers KW at a time (block_k: 16, 32, 64 or 128).
+/// Tensor-core expand (tc_expand.cuh): BM rows x CG groups of 256 columns
+/// per block (block_n: 256 CG), K held in registers KW at a time (block_k:
+/// 16, 32, 64 or 128).
 inline constexpr int kTcExpandBN = 256;
 /// Its variants serve ranks that are multiples of this (whole 8- and 16-byte
 /// fragments; KernelVariant::rank_step); other ranks take the SIMT kernel.
 inline constexpr int kTcExpandRankStep = 8;
-constexpr detail::TileConfig tc_expand_tile(int bm, int kw) { return tile(bm, kTcExpandBN, kw); }
+constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1) {
+  return tile(bm, kTcExpandBN * cg, kw);
+}
 
 /// The tile policy of this backend (tile_policy.cu).
 detail::TileConfig choose_tile(const detail::Problem& p, const detail::LaunchKey& key);
