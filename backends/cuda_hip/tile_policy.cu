@@ -111,37 +111,71 @@ TileOverride read_expand_override() {
   return o;
 }
 
-/// Whether `a` blocks fill their last wave (of `per_wave` blocks) better
-/// than `b` blocks fill theirs, by more than 1/16: a / (waves_a * w) >
-/// b / (waves_b * w) + 1/16, in integers.
-bool fills_last_wave_better(std::int64_t a, std::int64_t b, std::int64_t per_wave) {
-  const std::int64_t wa = (a + per_wave - 1) / per_wave, wb = (b + per_wave - 1) / per_wave;
-  return 16 * a * wb > 16 * b * wa + wa * wb * per_wave;
+/// A candidate tile and the number of its blocks that one wave holds.
+struct WaveCandidate {
+  TileConfig tile;
+  std::int64_t blocks = 0;
+  std::int64_t per_wave = 0;
+};
+
+/// The share of its last wave's slots that a candidate fills, in (0, 1].
+double last_wave_fill(const WaveCandidate& c) {
+  if (c.blocks <= 0 || c.per_wave <= 0) return 0.0;
+  const std::int64_t waves = (c.blocks - 1) / c.per_wave + 1;
+  return static_cast<double>(c.blocks) /
+         (static_cast<double>(waves) * static_cast<double>(c.per_wave));
+}
+
+/// Whether `a` fills its last wave better than `b` fills its own, by more
+/// than 1/16.
+bool fills_last_wave_better(const WaveCandidate& a, const WaveCandidate& b) {
+  return last_wave_fill(a) > last_wave_fill(b) + 1.0 / 16;
 }
 
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
-/// 16-wide form up to R = 16), else 128 at a time. On segments the narrow
-/// form takes 64-row tiles when their last wave is fuller than that of
-/// 128-row ones (H100, device runs 2-5: prefill_r16 at 3 blocks per SM
-/// 18.2-18.4 us with 64 rows, 2.6 waves, against 19.9-20.4 us with 128,
-/// 1.3 waves; qkv_r16, 3.9 and 1.9 waves, 24.9-25.9 against 24.6-25.1 us;
-/// prefill_r16 with add, 2 blocks per SM, 3.9 and 1.9 waves, 34.6 against
-/// 33.3 us).
+/// 16-wide form up to R = 16), else 128 at a time.
+///
+/// The narrow form has three tiles: 128 rows x 2 column groups (2 blocks
+/// per SM), 128 rows x 1 group and 64 rows x 1 group (3 per SM without
+/// add, 2 with). The policy takes the one whose last wave is fullest, by
+/// more than 1/16; on a tie, the one with fewer, larger blocks (listed
+/// first). On the H100 (132 SMs; device runs 2-5 of the fourth session and
+/// 2 of the fifth):
+///   prefill_r16  128 x 2 groups, 0.97 of a wave: 17.5 us; 64 x 1, 1.3
+///                waves: 18.2 us; 128 x 1, 0.65 of a wave: 19.9-20.4 us
+///   decode_r16   128 x 2 groups, 256 blocks, 0.97 of a wave: 9.0 us;
+///                128 x 1, 1.3 waves: 10.1 us; 128 x 4 groups: 9.5 us
+///   qkv_r16      128 x 1 and 64 x 1, 0.97 and 1.9 waves: 24.6-25.1 and
+///                24.9-25.9 us; 128 x 2 groups, 1.45 waves: 25.9 us
+///   with add     prefill_r16 128 x 1 33.3 us against 64 x 1 34.6 us (both
+///                fill their last wave); decode_r16 128 x 2 groups 11.2 us
+///                against 128 x 1 11.5 us
+/// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
+/// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
+/// group.
 TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
   if (p.K <= 16) {
-    const int per_sm = p.add ? kTcExpandBlocksPerSm<16, true> : kTcExpandBlocksPerSm<16, false>;
-    const std::int64_t per_wave =
-        per_sm * static_cast<std::int64_t>(
-                     device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device));
-    if (p.form == MetaForm::segments && per_wave > 0) {
-      const std::int64_t chunks = column_chunks(p, kTcExpandBN);
-      if (fills_last_wave_better(row_units(p, 64) * chunks, row_units(p, 128) * chunks, per_wave)) {
-        return tc_expand_tile(64, 16);
-      }
+    const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+    const std::int64_t one_group =
+        p.add ? kTcExpandBlocksPerSm<16, true, 1> : kTcExpandBlocksPerSm<16, false, 1>;
+    const std::int64_t two_groups =
+        p.add ? kTcExpandBlocksPerSm<16, true, 2> : kTcExpandBlocksPerSm<16, false, 2>;
+    if (sms <= 0) return tc_expand_tile(128, 16);  // the SM count is unknown
+    const std::int64_t units128 = row_units(p, 128), units64 = row_units(p, 64);
+    const std::int64_t chunks256 = column_chunks(p, kTcExpandBN);
+    const WaveCandidate candidates[] = {
+        {tc_expand_tile(128, 16, 2), units128 * column_chunks(p, 2 * kTcExpandBN),
+         two_groups * sms},
+        {tc_expand_tile(128, 16, 1), units128 * chunks256, one_group * sms},
+        {tc_expand_tile(64, 16, 1), units64 * chunks256, one_group * sms},
+    };
+    const WaveCandidate* best = &candidates[0];
+    for (const WaveCandidate& c : candidates) {
+      if (fills_last_wave_better(c, *best)) best = &c;
     }
-    return tc_expand_tile(128, 16);
+    return best->tile;
   }
   if (p.K <= 32) return tc_expand_tile(128, 32);
   if (p.K <= 64) return tc_expand_tile(128, 64);

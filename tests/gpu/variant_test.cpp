@@ -5,7 +5,9 @@
 // launch the library makes (a raw LaunchKernel of it gives the same result).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -230,6 +232,68 @@ TEST(TilePolicy, ServingCallsTakeFastVariants) {
       EXPECT_NE(name.find("bf16"), std::string::npos) << name;
     }
   }
+}
+
+/// The narrow expand tile (R <= 16) the policy picks fills its last wave of
+/// blocks at least as well, within 1/16, as the other narrow tiles do: by
+/// the grids their variants launch and the occupancy the CUDA runtime
+/// reports for their kernels (not the policy's own figures). Shapes of
+/// PERFORMANCE.md's r16 workloads.
+TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
+  SGMV_REQUIRE_DEVICE();
+#if defined(SGMV_BACKEND_HIP)
+  GTEST_SKIP() << "the tensor-core expand is CUDA-only";
+#else
+  if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
+  int sms = 0;
+  SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  const char* const narrow[] = {"tc_expand<bf16,128,k16,cg2>", "tc_expand<bf16,128,k16>",
+                                "tc_expand<bf16,64,k16>"};
+  struct Shape {
+    const char* name;
+    Form form;
+    std::int64_t T, n;
+  };
+  for (const Shape& shape : {Shape{"prefill_r16", Form::segments, 4096, 4096},
+                             Shape{"decode_r16", Form::tokens, 256, 4096},
+                             Shape{"qkv_r16 (one slice)", Form::segments, 4096, 6144}}) {
+    SCOPED_TRACE(shape.name);
+    OpSpec s = basic_spec(Op::expand, shape.form, DType::bf16, DType::bf16, DType::bf16, shape.T,
+                          16, shape.n);
+    if (shape.form == Form::segments) {
+      s.L = 8;
+      s.segments =
+          consecutive_segments(std::vector<std::int64_t>(8, shape.T / 8), {0, 1, 2, 3, 4, 5, 6, 7});
+    } else {
+      s.L = 32;
+      set_tokens(s, 0.0);
+    }
+    const OpCase c(s);
+    const detail::Problem p = problem_of(c, c.device_args());
+    const auto& registry = detail::Runtime::get().registry();
+    const KernelVariant* chosen =
+        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    ASSERT_NE(chosen, nullptr);
+    double best = 0.0, chosen_fill = -1.0;
+    for (const char* name : narrow) {
+      const KernelVariant* v = find_variant(name);
+      ASSERT_NE(v, nullptr) << name;
+      detail::RawLaunch raw;
+      ASSERT_TRUE(v->describe(p, v->tile, &raw)) << name;
+      int per_sm = 0;
+      SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
+      ASSERT_GT(per_sm, 0) << name;
+      const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
+      const double per_wave = static_cast<double>(per_sm) * sms;
+      const double fill = blocks / (std::ceil(blocks / per_wave) * per_wave);
+      best = std::max(best, fill);
+      if (std::string(name) == chosen->name) chosen_fill = fill;
+    }
+    ASSERT_GE(chosen_fill, 0.0) << "the policy chose " << chosen->name << ", not a narrow tile";
+    EXPECT_GE(chosen_fill, best - 1.0 / 16) << chosen->name << " on " << sms << " SMs";
+  }
+#endif
 }
 
 }  // namespace
