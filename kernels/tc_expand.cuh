@@ -1,7 +1,8 @@
 // Tensor-core expand (CUDA sm_80+, fp16/bf16 in and weights, fp32 accumulate):
-// a block computes up to BM rows x 256 output columns; each warp owns 32
-// columns. K = R is short, so a warp keeps its whole B slice (32 columns x up
-// to KW of K) in registers for all the rows of its tile, and walks the rows
+// a block computes up to BM rows x 256 output columns (CG groups of 256 with
+// column groups); each warp owns 32 columns of each group. K = R is short,
+// so a warp keeps its whole B slice (32 columns x up to KW of K, per group)
+// in registers for all the rows of its tile, and walks the rows
 // 16 at a time with the u rows (and, when adding, the old outputs) of the
 // next m16 tiles already in flight: after the first round of loads, only
 // mma, conversion and stores. Larger R loops over K in steps of KW.

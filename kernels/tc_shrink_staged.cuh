@@ -10,8 +10,11 @@
 //
 // The blocks of a cluster of CS (sm_90 only) split the K steps; their
 // partial tiles are summed through distributed shared memory (see
-// finish_shrink_tile in tc_shrink.cuh). Rows past the tile and elements past
-// K are zero-filled by the copies themselves: no branch in the mma loop.
+// finish_shrink_tile in tc_shrink.cuh). Rows past the tile copy its last row
+// (and A rows past the chunk its last one): their products land in outputs
+// that are never stored, so the copies of the steps that lie wholly inside K
+// are whole 16-byte copies with no zero fill and no branch; only a step that
+// reaches past K zero-fills the elements past it.
 //
 // Shared-memory layout of a step: BM x rows then BN A rows, KT elements each
 // (KT / 8 units of 16 bytes); unit u of row r sits at u ^ (4 * (r & 1)), so
@@ -84,23 +87,19 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
         const ColumnChunk cc = column_chunk(p, chunk, BN);
         const SliceArgs& sl = p.slice[cc.slice];
         const std::int64_t K = p.K;
-        const S* const x0 = static_cast<const S*>(sl.in) + tile.row(0) * sl.in_row_stride;
 
-        // The rows this thread copies (null: past the tile, copies zeros).
+        // The rows this thread copies: x rows past the tile copy its last
+        // row, A rows past the chunk its last column's (never stored).
         const S* src[kCopies];
 #pragma unroll
         for (int i = 0; i < kCopies; ++i) {
           const int r = cr + i * kRowsPerRound;
-          src[i] = nullptr;
           if (r < BM) {
-            if (r < tile.count) {
-              src[i] = static_cast<const S*>(sl.in) + tile.row(r) * sl.in_row_stride;
-            }
-          } else if (r < Shape::kRows) {
-            const std::int64_t n = cc.n0 + (r - BM);
-            if (n < cc.n_end) {
-              src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
-            }
+            const int row = r < tile.count ? r : tile.count - 1;
+            src[i] = static_cast<const S*>(sl.in) + tile.row(row) * sl.in_row_stride;
+          } else {
+            const std::int64_t n = cc.n0 + (r - BM) < cc.n_end ? cc.n0 + (r - BM) : cc.n_end - 1;
+            src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
           }
         }
 
@@ -110,19 +109,28 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
         const std::int64_t t_begin = static_cast<std::int64_t>(rank) * per_block;
         const std::int64_t t_end = t_begin + per_block < steps ? t_begin + per_block : steps;
         const int n_steps = t_end > t_begin ? static_cast<int>(t_end - t_begin) : 0;
+        // Steps [0, n_whole) of this block lie wholly inside K.
+        const std::int64_t whole_end = K / KT < t_end ? K / KT : t_end;
+        const int n_whole = whole_end > t_begin ? static_cast<int>(whole_end - t_begin) : 0;
 
         auto issue = [&](int step, int stage) {
           const std::int64_t k = (t_begin + step) * static_cast<std::int64_t>(KT) + cu * 8;
-          const std::int64_t left = K - k;  // elements of this unit inside the row
-          const int bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
           const std::uint32_t dst =
               smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
+          // Whole 16-byte copies, except in a step that reaches past K.
+          int bytes = 16;
+          if (step >= n_whole) {
+            const std::int64_t left = K - k;  // elements of this unit inside the row
+            bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
+          }
+          const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
 #pragma unroll
           for (int i = 0; i < kCopies; ++i) {
-            if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
-            const int n = src[i] != nullptr ? bytes : 0;
+            if constexpr (Shape::kRows % kRowsPerRound != 0) {
+              if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
+            }
             async::copy16(dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes),
-                          n > 0 ? src[i] + k : x0, n);
+                          src[i] + at, bytes);
           }
         };
 

@@ -157,7 +157,8 @@ tune_expand() {
 }
 # TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
 # expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT,CS =
-# staged (cp.async), BM,BN,MW,CS = register-direct; expand tiles BM,KW).
+# staged (cp.async), BM,BN,MW,CS = register-direct; expand tiles BM,KW or
+# BM,KW,CG with CG column groups).
 TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
   prefill_r64 shrink s:32,64,128,2 s:32,64,128,1;
   decode_r16 shrink 16,8,1,1 16,16,1,1;
