@@ -58,23 +58,40 @@ LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& c
     raw_call = clock.raw_launcher(raw, &problem);
   }
   if (!raw_call) l.note = "this variant has no single raw launch";
-  constexpr int kBurst = 256, kBursts = 21;
-  std::vector<double> lib_us, raw_us;
-  for (int b = 0; b < kBursts; ++b) {
+  // Pairs of bursts, the two in either order by turns; the first pair warms
+  // both paths up and is not counted.
+  constexpr int kBurst = 256, kPairs = 51;
+  std::vector<double> lib_us, raw_us, diff_us;
+  const auto burst = [&](const std::function<void()>& call) {
     ctx.synchronize();
-    auto start = Steady::now();
-    for (int k = 0; k < kBurst; ++k) library_call();
-    lib_us.push_back(seconds_since(start) * 1e6 / kBurst);
+    const auto start = Steady::now();
+    for (int k = 0; k < kBurst; ++k) call();
+    return seconds_since(start) * 1e6 / kBurst;
+  };
+  for (int b = 0; b <= kPairs; ++b) {
+    double lib_time = 0.0, raw_time = 0.0;
+    if (raw_call && b % 2 == 1) {
+      raw_time = burst(raw_call);
+      lib_time = burst(library_call);
+    } else {
+      lib_time = burst(library_call);
+      if (raw_call) raw_time = burst(raw_call);
+    }
+    if (b == 0) continue;
+    lib_us.push_back(lib_time);
     if (raw_call) {
-      ctx.synchronize();
-      start = Steady::now();
-      for (int k = 0; k < kBurst; ++k) raw_call();
-      raw_us.push_back(seconds_since(start) * 1e6 / kBurst);
+      raw_us.push_back(raw_time);
+      diff_us.push_back(lib_time - raw_time);
     }
   }
   ctx.synchronize();
   l.hit_us = percentile(lib_us, 0.5);
-  if (raw_call) l.raw_us = percentile(raw_us, 0.5);
+  if (raw_call) {
+    l.raw_us = percentile(raw_us, 0.5);
+    l.hit_minus_raw_us = percentile(diff_us, 0.5);
+    l.hit_minus_raw_p25 = percentile(diff_us, 0.25);
+    l.hit_minus_raw_p75 = percentile(diff_us, 0.75);
+  }
   if (!clock.device_timing()) l.note = "synchronous backend: includes an idle kernel sweep";
 
   // Cache miss: clear the cache, time one call; then one hit timed the same way.

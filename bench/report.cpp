@@ -104,14 +104,19 @@ void print_table(const Report& r) {
   for (const CaseResult& c : r.cases) any_launch = any_launch || c.launch.measured;
   if (!any_launch) return;
   std::printf("\nlaunch path (host time per call, us):\n");
-  std::printf("%-12s %-12s %10s %10s %10s %10s %10s  %s\n", "workload", "op", "hit", "raw",
-              "hit-raw", "miss", "miss-hit", "variant");
+  std::printf(
+      "(hit-raw: median of the differences of paired bursts; iqr: their 25th-75th percentiles)\n");
+  std::printf("%-12s %-12s %10s %10s %10s %15s %10s %10s  %s\n", "workload", "op", "hit", "raw",
+              "hit-raw", "iqr", "miss", "miss-hit", "variant");
   for (const CaseResult& c : r.cases) {
     if (!c.launch.measured) continue;
     const LaunchPath& l = c.launch;
-    std::printf("%-12s %-12s %10s %10s %10s %10s %10s  %s%s%s\n", c.workload.c_str(), c.op.c_str(),
-                fixed(l.hit_us, 3).c_str(), l.raw_us >= 0 ? fixed(l.raw_us, 3).c_str() : "n/a",
-                l.raw_us >= 0 ? fixed(l.hit_us - l.raw_us, 3).c_str() : "n/a",
+    const bool raw = l.raw_us >= 0;
+    const std::string iqr =
+        raw ? fixed(l.hit_minus_raw_p25, 3) + ".." + fixed(l.hit_minus_raw_p75, 3) : "n/a";
+    std::printf("%-12s %-12s %10s %10s %10s %15s %10s %10s  %s%s%s\n", c.workload.c_str(),
+                c.op.c_str(), fixed(l.hit_us, 3).c_str(), raw ? fixed(l.raw_us, 3).c_str() : "n/a",
+                raw ? fixed(l.hit_minus_raw_us, 3).c_str() : "n/a", iqr.c_str(),
                 fixed(l.miss_us, 2).c_str(), fixed(l.miss_us - l.single_hit_us, 2).c_str(),
                 l.variant.c_str(), l.note.empty() ? "" : " - ", l.note.c_str());
   }
@@ -159,6 +164,9 @@ bool write_json(const Report& r, const std::string& path) {
       const LaunchPath& l = c.launch;
       j << ",\n     \"launch\": {\"hit_us\": " << json_number(l.hit_us)
         << ", \"raw_us\": " << json_number(l.raw_us >= 0 ? l.raw_us : NAN)
+        << ", \"hit_minus_raw_us\": " << json_number(l.raw_us >= 0 ? l.hit_minus_raw_us : NAN)
+        << ", \"hit_minus_raw_iqr_us\": [" << json_number(l.raw_us >= 0 ? l.hit_minus_raw_p25 : NAN)
+        << ", " << json_number(l.raw_us >= 0 ? l.hit_minus_raw_p75 : NAN) << "]"
         << ", \"miss_us\": " << json_number(l.miss_us)
         << ", \"single_hit_us\": " << json_number(l.single_hit_us)
         << ", \"variant\": " << json_string(l.variant) << ", \"note\": " << json_string(l.note)

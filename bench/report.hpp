@@ -14,8 +14,12 @@ namespace sgmv_bench {
 /// Host-side cost of the launch path (microseconds per call).
 struct LaunchPath {
   bool measured = false;
-  double hit_us = 0.0;         ///< one op call on a cache hit, host time (bursts on GPUs)
-  double raw_us = -1.0;        ///< raw vendor launch of the same kernel; < 0: not available
+  double hit_us = 0.0;   ///< one op call on a cache hit, host time (bursts on GPUs)
+  double raw_us = -1.0;  ///< raw vendor launch of the same kernel; < 0: not available
+  /// hit - raw: the median, 25th and 75th percentiles of the differences of
+  /// paired bursts (a burst of calls and the burst of raw launches next to
+  /// it), which cancels the host's slow drifts that the two medians see.
+  double hit_minus_raw_us = 0.0, hit_minus_raw_p25 = 0.0, hit_minus_raw_p75 = 0.0;
   double miss_us = 0.0;        ///< first call after clear_cache, host time
   double single_hit_us = 0.0;  ///< one call on a hit, timed like the miss (for the difference)
   std::string variant;         ///< name of the kernel variant that served the call
