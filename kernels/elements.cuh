@@ -158,42 +158,56 @@ __device__ inline void load_out_chunk(const void* base, DType t, Index off, int 
   for (int j = 0; j < C; ++j) v[j] = j < count ? load_dyn(base, t, off + j) : 0.0f;
 }
 
-/// Rounds once and stores `count` (<= C, C a multiple of 8) consecutive
-/// outputs at element `off` of `base`: 16-byte stores when the whole chunk is
-/// in range and aligned, else one element at a time.
-template <int C, class Index>
-__device__ inline void store_out_chunk(void* base, DType t, Index off, int count,
-                                       const float (&v)[C]) {
-  static_assert(C % 8 == 0, "C");
-  const int size = t == DType::f32 ? 4 : 2;
-  const auto addr = reinterpret_cast<std::uintptr_t>(base) +
-                    static_cast<std::uintptr_t>(off) * static_cast<std::uintptr_t>(size);
-  if (count == C && (addr & 15u) == 0) {
-    if (t == DType::f32) {
+/// Rounds 8 floats once to T and stores them at `dst`: 16-byte stores when
+/// `vec` (all 8 in range and 16-byte aligned), else one element at a time
+/// below `count`.
+template <class T>
+__device__ inline void store8(typename T::storage* dst, bool vec, int count, const float* v) {
+  if (vec) {
+    if constexpr (T::kVec == 8) {
+      std::uint32_t w[4];
 #pragma unroll
-      for (int j = 0; j < C; j += 4) {
-        reinterpret_cast<float4*>(addr)[j / 4] = make_float4(v[j], v[j + 1], v[j + 2], v[j + 3]);
+      for (int m = 0; m < 4; ++m) {
+        w[m] = T::dtype == DType::bf16 ? pack_bf16x2(v[2 * m], v[2 * m + 1])
+                                       : pack_f16x2(v[2 * m], v[2 * m + 1]);
       }
-    } else if (t == DType::bf16) {
-#pragma unroll
-      for (int j = 0; j < C; j += 8) {
-        reinterpret_cast<uint4*>(addr)[j / 8] =
-            make_uint4(pack_bf16x2(v[j], v[j + 1]), pack_bf16x2(v[j + 2], v[j + 3]),
-                       pack_bf16x2(v[j + 4], v[j + 5]), pack_bf16x2(v[j + 6], v[j + 7]));
-      }
+      *reinterpret_cast<uint4*>(dst) = make_uint4(w[0], w[1], w[2], w[3]);
     } else {
-#pragma unroll
-      for (int j = 0; j < C; j += 8) {
-        reinterpret_cast<uint4*>(addr)[j / 8] =
-            make_uint4(pack_f16x2(v[j], v[j + 1]), pack_f16x2(v[j + 2], v[j + 3]),
-                       pack_f16x2(v[j + 4], v[j + 5]), pack_f16x2(v[j + 6], v[j + 7]));
-      }
+      reinterpret_cast<float4*>(dst)[0] = make_float4(v[0], v[1], v[2], v[3]);
+      reinterpret_cast<float4*>(dst)[1] = make_float4(v[4], v[5], v[6], v[7]);
     }
     return;
   }
 #pragma unroll
-  for (int j = 0; j < C; ++j) {
-    if (j < count) store_dyn(base, t, off + j, v[j]);
+  for (int m = 0; m < 8; ++m) {
+    if (m < count) dst[m] = T::from_float(v[m]);
+  }
+}
+
+/// Rounds once and stores `count` (<= C, C a multiple of 8) consecutive
+/// outputs at element `off` of `base` (run-time dtype): store8 of the dtype,
+/// 16-byte stores when the whole chunk is in range and aligned.
+template <int C, class Index>
+__device__ inline void store_out_chunk(void* base, DType t, Index off, int count,
+                                       const float (&v)[C]) {
+  static_assert(C % 8 == 0, "C");
+  auto store = [&](auto type) {
+    using T = decltype(type);
+    auto* p = static_cast<typename T::storage*>(base) + off;
+    const bool vec = count == C && (reinterpret_cast<std::uintptr_t>(p) & 15u) == 0;
+#pragma unroll
+    for (int j = 0; j < C; j += 8) store8<T>(p + j, vec, count - j, v + j);
+  };
+  switch (t) {
+    case DType::f16:
+      store(F16{});
+      break;
+    case DType::bf16:
+      store(BF16{});
+      break;
+    default:
+      store(F32{});
+      break;
   }
 }
 

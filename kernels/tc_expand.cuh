@@ -110,32 +110,6 @@ struct Out8 {
   __device__ float get(int m) const { return element<O>(q[m / O::kVec], m % O::kVec); }
 };
 
-/// Rounds v once to O and stores it: 16-byte stores when VEC, else element
-/// by element below `count`.
-template <class O>
-__device__ inline void store_out8(typename O::storage* dst, bool vec, int count,
-                                  const float (&v)[8]) {
-  if (vec) {
-    if constexpr (O::kVec == 8) {
-      std::uint32_t w[4];
-#pragma unroll
-      for (int m = 0; m < 4; ++m) {
-        w[m] = O::dtype == DType::bf16 ? pack_bf16x2(v[2 * m], v[2 * m + 1])
-                                       : pack_f16x2(v[2 * m], v[2 * m + 1]);
-      }
-      *reinterpret_cast<uint4*>(dst) = make_uint4(w[0], w[1], w[2], w[3]);
-    } else {
-      reinterpret_cast<float4*>(dst)[0] = make_float4(v[0], v[1], v[2], v[3]);
-      reinterpret_cast<float4*>(dst)[1] = make_float4(v[4], v[5], v[6], v[7]);
-    }
-    return;
-  }
-#pragma unroll
-  for (int m = 0; m < 8; ++m) {
-    if (m < count) dst[m] = O::from_float(v[m]);
-  }
-}
-
 /// Blocks per SM an expand kernel is built for (its register budget): 3 for
 /// the narrow form without add and one column group (78 registers on
 /// sm_90), else as many as 128 or 255 registers allow (B fragments of CG
@@ -299,16 +273,17 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
 #pragma unroll
                 for (int m = 0; m < 8; ++m) v[m] += old[h].get(m);
               }
-              store_out8<O>(dst, vec(grp), cols(grp), v);
+              store8<O>(dst, vec(grp), cols(grp), v);
             }
           };
 
           if (K <= KW) {
             // The usual case: B in registers for every row of the tile; the
             // loads of the next D m16 tiles in flight while one is multiplied.
+            struct NoOld {};
             struct Slot {
               Frag a[2][F];
-              Out8<O> old[kOldAhead ? 2 : 1];
+              std::conditional_t<kOldAhead, Out8<O>[2], NoOld> old;  // rows g, g + 8
             };
             bool live[F];
             KF::find_live(K, 0, lane_k, live);
