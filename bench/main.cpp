@@ -38,7 +38,8 @@ double percentile(std::vector<double> v, double q) {
 /// the same kernel, and a cache miss. The calls are the case's own with every
 /// adapter id -1: the same key and kernel with no rows to compute, so that on
 /// a synchronous backend too the time is the launch path's.
-LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& clock) {
+LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& clock,
+                               int burst_calls) {
   LaunchPath l;
   l.measured = true;
   const sgmv::detail::Problem problem = bc.idle_problem();
@@ -58,15 +59,17 @@ LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& c
     raw_call = clock.raw_launcher(raw, &problem);
   }
   if (!raw_call) l.note = "this variant has no single raw launch";
-  // Pairs of bursts, the two in either order by turns; the first pair warms
-  // both paths up and is not counted.
-  constexpr int kBurst = 256, kPairs = 51;
+  // Pairs of bursts of `burst_calls` calls (--launch-burst), the two in
+  // either order by turns; the first pair warms both paths up and is not
+  // counted.
+  constexpr int kPairs = 51;
+  const int calls = burst_calls;
   std::vector<double> lib_us, raw_us, diff_us;
   const auto burst = [&](const std::function<void()>& call) {
     ctx.synchronize();
     const auto start = Steady::now();
-    for (int k = 0; k < kBurst; ++k) call();
-    return seconds_since(start) * 1e6 / kBurst;
+    for (int k = 0; k < calls; ++k) call();
+    return seconds_since(start) * 1e6 / calls;
   };
   for (int b = 0; b <= kPairs; ++b) {
     double lib_time = 0.0, raw_time = 0.0;
@@ -167,7 +170,7 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
       c.efficiency = c.floor_s / c.median_s;
     }
     if (opt.check) c.check = bc.check(opt.check_rows);
-    if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock);
+    if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock, opt.launch_burst);
   } catch (const std::exception& e) {
     c.error = e.what();
   }

@@ -75,6 +75,7 @@ std::string usage() {
        "  --check-rows N        rows compared with the reference (0: all)   [256]\n"
        "  --no-check            skip the reference check\n"
        "  --no-launch-path      skip host cost, raw launch and cache-miss timing\n"
+       "  --launch-burst N      calls per timed burst of the launch path    [256]\n"
        "  --device D            device index                              [0]\n"
        "  --json FILE           also write the results as JSON\n"
        "  --list                list the named workloads\n";
@@ -194,6 +195,9 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       o->check = false;
     } else if (arg == "--no-launch-path") {
       o->launch_path = false;
+    } else if (arg == "--launch-burst") {
+      if (!int_flag(1, &n)) return false;
+      o->launch_burst = static_cast<int>(n);
     } else if (arg == "--device") {
       if (!int_flag(0, &n)) return false;
       o->device = static_cast<int>(n);

@@ -20,6 +20,7 @@ struct Options {
   std::int64_t check_rows = 256;  ///< rows compared with the reference; 0: all
   bool check = true;
   bool launch_path = true;  ///< measure host cost per call, raw launch and cache miss
+  int launch_burst = 256;   ///< calls per timed burst of the launch path
   std::string json_path;
   int device = 0;
 };
