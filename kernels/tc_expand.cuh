@@ -112,8 +112,9 @@ struct Out8 {
 
 /// Blocks per SM an expand kernel is built for (its register budget): 3 for
 /// the narrow form without add and one column group (78 registers on
-/// sm_90), else as many as 128 or 255 registers allow (B fragments of CG
-/// groups: 8 CG registers per lane for KW = 16, 2 KW CG for the others).
+/// sm_90), else as many as 128 or 255 registers allow (the B fragments of
+/// CG groups take 8 CG registers per lane for KW = 16, KW CG / 2 for the
+/// others).
 template <int KW, bool ADD, int CG = 1>
 inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD && CG == 1 ? 3
                                             : KW * CG <= 64             ? 2

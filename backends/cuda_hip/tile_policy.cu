@@ -139,17 +139,18 @@ bool fills_last_wave_better(const WaveCandidate& a, const WaveCandidate& b) {
 /// per SM), 128 rows x 1 group and 64 rows x 1 group (3 per SM without
 /// add, 2 with). The policy takes the one whose last wave is fullest, by
 /// more than 1/16; on a tie, the one with fewer, larger blocks (listed
-/// first). On the H100 (132 SMs; device runs 2-5 of the fourth session and
-/// 2 of the fifth):
+/// first). On the H100 (132 SMs; device runs 2-5 of the fourth session,
+/// 2 and 9 of the fifth):
 ///   prefill_r16  128 x 2 groups, 0.97 of a wave: 17.5 us; 64 x 1, 1.3
 ///                waves: 18.2 us; 128 x 1, 0.65 of a wave: 19.9-20.4 us
 ///   decode_r16   128 x 2 groups, 256 blocks, 0.97 of a wave: 9.0 us;
 ///                128 x 1, 1.3 waves: 10.1 us; 128 x 4 groups: 9.5 us
 ///   qkv_r16      128 x 1 and 64 x 1, 0.97 and 1.9 waves: 24.6-25.1 and
 ///                24.9-25.9 us; 128 x 2 groups, 1.45 waves: 25.9 us
-///   with add     prefill_r16 128 x 1 33.3 us against 64 x 1 34.6 us (both
-///                fill their last wave); decode_r16 128 x 2 groups 11.2 us
-///                against 128 x 1 11.5 us
+///   with add     prefill_r16 128 x 1 33.3-33.9 us against 64 x 1
+///                34.3-34.6 us (both fill their last wave) and 128 x 2
+///                groups, 0.48 of a wave, 47.0 us; decode_r16 128 x 2
+///                groups 11.1-11.2 us against 128 x 1 11.4-11.5 us
 /// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
 /// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
 /// group.
