@@ -63,13 +63,12 @@ LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& c
   // either order by turns; the first pair warms both paths up and is not
   // counted.
   constexpr int kPairs = 51;
-  const int calls = burst_calls;
   std::vector<double> lib_us, raw_us, diff_us;
   const auto burst = [&](const std::function<void()>& call) {
     ctx.synchronize();
     const auto start = Steady::now();
-    for (int k = 0; k < calls; ++k) call();
-    return seconds_since(start) * 1e6 / calls;
+    for (int k = 0; k < burst_calls; ++k) call();
+    return seconds_since(start) * 1e6 / burst_calls;
   };
   for (int b = 0; b <= kPairs; ++b) {
     double lib_time = 0.0, raw_time = 0.0;

@@ -83,7 +83,7 @@ summary() {
       "$OUT/profile.txt" | sed 's/^ *//' | cut -c1-110 | head -60
   fi
   if [ -f "$OUT/tune.txt" ]; then
-    echo "---- shrink tiles (BM,BN,MW,CS) ----"
+    echo "---- tiles (TUNE_PLAN) ----"
     grep -E "^(## |prefill|decode|qkv)" "$OUT/tune.txt" | cut -c1-150
   fi
   if [ -s "$OUT/ab.txt" ]; then
@@ -233,6 +233,10 @@ fi
 # binaries run AB_ARGS (sgmv-bench arguments) in turn, AB_ROUNDS times, so
 # that both see the same machine state.
 ab() {
+  if [ ! -f "$BASE_SRC/CMakePresets.json" ]; then
+    echo "ab: BASE_SRC=$BASE_SRC holds no source tree (was it carried to this machine?)"
+    return 1
+  fi
   (cd "$BASE_SRC" && cmake --preset cuda -DCMAKE_CUDA_ARCHITECTURES=90 -DSGMV_BUILD_TESTS=OFF &&
     cmake --build build/cuda --target sgmv-bench -j "$JOBS") >>"$OUT/build.log" 2>&1 || return 1
   local round side bin

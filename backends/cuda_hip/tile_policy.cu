@@ -159,11 +159,11 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   if (forced.set) return forced.tile;
   if (p.K <= 16) {
     const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+    if (sms <= 0) return tc_expand_tile(128, 16);  // the SM count is unknown
     const std::int64_t one_group =
         p.add ? kTcExpandBlocksPerSm<16, true, 1> : kTcExpandBlocksPerSm<16, false, 1>;
     const std::int64_t two_groups =
         p.add ? kTcExpandBlocksPerSm<16, true, 2> : kTcExpandBlocksPerSm<16, false, 2>;
-    if (sms <= 0) return tc_expand_tile(128, 16);  // the SM count is unknown
     const std::int64_t units128 = row_units(p, 128), units64 = row_units(p, 64);
     const std::int64_t chunks256 = column_chunks(p, kTcExpandBN);
     const WaveCandidate candidates[] = {
