@@ -23,7 +23,8 @@ struct Ceilings {
   /// floor uses copy_gbps. Bytes per ns; 0: not measured.
   double read_gbps = 0.0;   ///< a kernel that only reads (16-byte loads)
   double write_gbps = 0.0;  ///< memset: only writes
-  /// An empty kernel timed as the cases are (an event after every call), us.
+  /// An empty kernel with an event recorded after every call, us (context:
+  /// what a per-call event adds).
   double empty_timed_us = 0.0;
   std::string copy_method;
   std::string empty_method;
@@ -48,10 +49,13 @@ class DeviceClock {
 
   virtual Ceilings measure_ceilings() = 0;
 
-  /// Runs `call(i)` for i in [0, warmup + iters), back to back, and returns
-  /// the time of each of the last `iters` calls in seconds.
+  /// Runs `call(i)` for i in [0, warmup + iters), back to back, and times
+  /// the last `iters` in intervals of calls_per_interval() calls: returns
+  /// each interval's time per call, in seconds.
   virtual std::vector<double> time_calls(const std::function<void(int)>& call, int warmup,
                                          int iters) = 0;
+  /// Calls per timed interval of time_calls.
+  virtual int calls_per_interval() const = 0;
 
   /// A callable that launches `raw` directly through the vendor runtime with
   /// `*problem` as the kernel's only argument (the problem must outlive it);

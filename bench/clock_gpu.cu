@@ -1,6 +1,6 @@
-// GPU clock: device time from events recorded between back-to-back calls,
-// after a spin kernel has given the host time to queue them all (so times are
-// GPU-paced, not launch-paced). Vendor calls go through gpu_runtime.hpp, so
+// GPU clock: device time from events recorded between groups of back-to-back
+// calls, after a spin kernel has given the host time to queue them all (so
+// times are GPU-paced, not launch-paced). Vendor calls go through gpu_runtime.hpp, so
 // this file compiles as CUDA, and as HIP where a build compiles it so.
 #include <algorithm>
 #include <cstdint>
@@ -93,46 +93,44 @@ class EventClock final : public DeviceClock {
     constexpr std::size_t kBytes = std::size_t{256} << 20;
     void* src = sgmv::device_alloc(kBytes, ctx_.device());
     void* dst = sgmv::device_alloc(kBytes, ctx_.device());
-    const std::vector<double> copies = time_calls(
+    const std::vector<double> copies = timed(
         [&](int) {
           check(gpuMemcpyAsync(dst, src, kBytes, gpuMemcpyDeviceToDevice, stream_), "copy");
         },
-        3, 20);
+        3, 20, 1, 20000ull);
     c.copy_gbps = 2.0 * static_cast<double>(kBytes) / median_of(copies) * 1e-9;
     c.copy_method = "device-to-device copy of 256 MiB, read + written";
     // src is zero-filled first: the read kernel's sink stays untouched.
     check(gpuMemsetAsync(src, 0, kBytes, stream_), "memset");
-    const std::vector<double> writes =
-        time_calls([&](int) { check(gpuMemsetAsync(dst, 1, kBytes, stream_), "memset"); }, 3, 20);
+    const std::vector<double> writes = timed(
+        [&](int) { check(gpuMemsetAsync(dst, 1, kBytes, stream_), "memset"); }, 3, 20, 1, 20000ull);
     c.write_gbps = static_cast<double>(kBytes) / median_of(writes) * 1e-9;
-    const std::vector<double> reads = time_calls(
+    const std::vector<double> reads = timed(
         [&](int) {
           read_kernel<<<8 * sms_, 256, 0, stream_>>>(static_cast<const uint4*>(src), kBytes / 16,
                                                      static_cast<unsigned*>(dst));
           check(gpuGetLastError(), "read kernel launch");
         },
-        3, 20);
+        3, 20, 1, 20000ull);
     c.read_gbps = static_cast<double>(kBytes) / median_of(reads) * 1e-9;
     sgmv::device_free(src, ctx_.device());
     sgmv::device_free(dst, ctx_.device());
 
-    // Empty kernels back to back: one interval per batch of kBatch kernels.
-    constexpr int kBatch = 500;
-    std::vector<double> per_kernel;
-    const std::vector<double> batches = timed(
-        [&](int) {
-          for (int k = 0; k < kBatch; ++k) empty_kernel<<<1, 1, 0, stream_>>>();
-          check(gpuGetLastError(), "empty kernel launch");
-        },
-        1, 9, kBatch * 8000ull);
-    for (double b : batches) per_kernel.push_back(b / kBatch);
-    c.empty_call_us = median_of(per_kernel) * 1e6;
-    const std::vector<double> singles = time_calls(
+    // Empty kernels back to back: one interval per group of kGroup kernels.
+    constexpr int kGroup = kQueuedCalls;
+    const std::vector<double> per_kernel = timed(
         [&](int) {
           empty_kernel<<<1, 1, 0, stream_>>>();
           check(gpuGetLastError(), "empty kernel launch");
         },
-        10, 200);
+        kGroup, 9 * kGroup, kGroup, 8000ull);
+    c.empty_call_us = median_of(per_kernel) * 1e6;
+    const std::vector<double> singles = timed(
+        [&](int) {
+          empty_kernel<<<1, 1, 0, stream_>>>();
+          check(gpuGetLastError(), "empty kernel launch");
+        },
+        10, 200, 1, 20000ull);
     c.empty_timed_us = median_of(singles) * 1e6;
     c.empty_method = "back-to-back empty kernels, GPU-paced";
     return c;
@@ -140,8 +138,9 @@ class EventClock final : public DeviceClock {
 
   std::vector<double> time_calls(const std::function<void(int)>& call, int warmup,
                                  int iters) override {
-    return timed(call, warmup, iters, 20000ull);
+    return timed(call, warmup, iters, kCallsPerInterval, 20000ull);
   }
+  int calls_per_interval() const override { return kCallsPerInterval; }
 
   std::function<void()> raw_launcher(const sgmv::detail::RawLaunch& raw,
                                      const sgmv::detail::Problem* problem) override {
@@ -156,31 +155,53 @@ class EventClock final : public DeviceClock {
   }
 
  private:
-  /// Times each of `iters` calls after `warmup` untimed ones. A spin kernel
-  /// first holds the stream for `host_ns_per_call` per call (plus 2 ms), long
-  /// enough for the host to queue every timed call: times are GPU-paced.
-  std::vector<double> timed(const std::function<void(int)>& call, int warmup, int iters,
+  /// Calls run back to back (no event between them) in groups of
+  /// kCallsPerInterval per timed interval, as kernels run in a serving loop
+  /// and as the empty-kernel ceiling is measured: an event after every call
+  /// adds about 2 us of GPU time to each (device run 4 of the sixth session:
+  /// an empty kernel took 3.7-3.9 us with one, 1.7-1.9 us without).
+  static constexpr int kCallsPerInterval = 10;
+  /// Calls queued behind one spin kernel, at most. Past the depth of the
+  /// runtime's launch queue the host waits on it and the calls can run no
+  /// faster than the host launches them: one spin ahead of 4,500 empty
+  /// kernels timed 3.4-8.7 us per kernel from run to run (about the host's
+  /// launch cost), 200 at a time 1.7-1.9 us.
+  static constexpr int kQueuedCalls = 200;
+
+  /// Times `iters` calls after `warmup` untimed ones, in intervals of `group`
+  /// calls; returns each interval's time per call (seconds). Every run of at
+  /// most kQueuedCalls calls waits behind a spin kernel that holds the
+  /// stream for `host_ns_per_call` per call (plus 2 ms), long enough for the
+  /// host to queue them all: times are GPU-paced.
+  std::vector<double> timed(const std::function<void(int)>& call, int warmup, int iters, int group,
                             unsigned long long host_ns_per_call) {
     for (int i = 0; i < warmup; ++i) call(i);
     check(gpuStreamSynchronize(stream_), "warm-up");
-    ensure_events(iters + 1);
-    spin_kernel<<<1, 1, 0, stream_>>>(2000000ull +
-                                      host_ns_per_call * static_cast<unsigned long long>(iters));
-    check(gpuGetLastError(), "spin kernel launch");
-    check(gpuEventRecord(events_[0], stream_), "event record");
-    for (int i = 0; i < iters; ++i) {
-      call(warmup + i);
-      check(gpuEventRecord(events_[static_cast<std::size_t>(i) + 1], stream_), "event record");
-    }
-    check(gpuEventSynchronize(events_[static_cast<std::size_t>(iters)]), "event sync");
+    group = std::max(1, std::min(group, iters));
+    const int per_run = std::max(1, kQueuedCalls / group) * group;
+    ensure_events(per_run / group + 1);
     std::vector<double> times;
-    times.reserve(static_cast<std::size_t>(iters));
-    for (int i = 0; i < iters; ++i) {
-      float ms = 0.0f;
-      check(gpuEventElapsedTime(&ms, events_[static_cast<std::size_t>(i)],
-                                events_[static_cast<std::size_t>(i) + 1]),
-            "event elapsed time");
-      times.push_back(static_cast<double>(ms) * 1e-3);
+    for (int done = 0; done < iters;) {
+      const int calls = std::min(per_run, iters - done);
+      const int intervals = (calls + group - 1) / group;
+      spin_kernel<<<1, 1, 0, stream_>>>(2000000ull +
+                                        host_ns_per_call * static_cast<unsigned long long>(calls));
+      check(gpuGetLastError(), "spin kernel launch");
+      check(gpuEventRecord(events_[0], stream_), "event record");
+      for (int j = 0; j < intervals; ++j) {
+        for (int q = j * group; q < std::min(calls, (j + 1) * group); ++q) call(warmup + done + q);
+        check(gpuEventRecord(events_[static_cast<std::size_t>(j) + 1], stream_), "event record");
+      }
+      check(gpuEventSynchronize(events_[static_cast<std::size_t>(intervals)]), "event sync");
+      for (int j = 0; j < intervals; ++j) {
+        float ms = 0.0f;
+        check(gpuEventElapsedTime(&ms, events_[static_cast<std::size_t>(j)],
+                                  events_[static_cast<std::size_t>(j) + 1]),
+              "event elapsed time");
+        const int in_interval = std::min(calls, (j + 1) * group) - j * group;
+        times.push_back(static_cast<double>(ms) * 1e-3 / in_interval);
+      }
+      done += calls;
     }
     return times;
   }

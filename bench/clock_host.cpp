@@ -117,6 +117,7 @@ class HostClock final : public DeviceClock {
     return c;
   }
 
+  int calls_per_interval() const override { return 1; }
   std::vector<double> time_calls(const std::function<void(int)>& call, int warmup,
                                  int iters) override {
     for (int i = 0; i < warmup; ++i) call(i);

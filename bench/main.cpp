@@ -186,6 +186,7 @@ int run(const Options& opt) {
   Report report;
   report.backend = sgmv::backend_name();
   report.timing = clock->method();
+  report.calls_per_interval = clock->calls_per_interval();
   report.ceilings = clock->measure_ceilings();
 
   for (const WorkloadSpec& spec : opt.workloads) {

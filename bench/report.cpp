@@ -67,12 +67,17 @@ void print_table(const Report& r) {
   std::printf("  empty call     %.2f us (%s)\n", r.ceilings.empty_call_us,
               r.ceilings.empty_method.c_str());
   if (r.ceilings.empty_timed_us > 0) {
-    std::printf("  empty call     %.2f us when timed as the cases are (an event after each call)\n",
-                r.ceilings.empty_timed_us);
+    std::printf(
+        "  empty call     %.2f us with an event after each call (context; not in the floor)\n",
+        r.ceilings.empty_timed_us);
   }
   if (r.ceilings.read_gbps > 0 && r.ceilings.write_gbps > 0) {
     std::printf("  read only      %.1f GB/s, write only %.1f GB/s (context; not in the floor)\n",
                 r.ceilings.read_gbps, r.ceilings.write_gbps);
+  }
+  if (r.calls_per_interval > 1) {
+    std::printf("  median: per call, over intervals of %d back-to-back calls\n",
+                r.calls_per_interval);
   }
   std::printf("  floor = max(bytes / copy bandwidth, empty call); efficiency = floor / median\n\n");
 
@@ -125,7 +130,9 @@ void print_table(const Report& r) {
 bool write_json(const Report& r, const std::string& path) {
   std::ostringstream j;
   j << "{\n  \"backend\": " << json_string(r.backend)
-    << ",\n  \"timing\": " << json_string(r.timing) << ",\n  \"ceilings\": {\"copy_gbps\": "
+    << ",\n  \"timing\": " << json_string(r.timing)
+    << ",\n  \"calls_per_interval\": " << r.calls_per_interval
+    << ",\n  \"ceilings\": {\"copy_gbps\": "
     << json_number(r.ceilings.copy_gbps > 0 ? r.ceilings.copy_gbps : NAN)
     << ", \"copy_method\": " << json_string(r.ceilings.copy_method)
     << ", \"empty_call_us\": " << json_number(r.ceilings.empty_call_us)

@@ -49,6 +49,7 @@ struct CaseResult {
 struct Report {
   std::string backend;
   std::string timing;
+  int calls_per_interval = 1;  ///< back-to-back calls per timed interval
   Ceilings ceilings;
   std::vector<CaseResult> cases;
 };
