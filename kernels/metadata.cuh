@@ -217,6 +217,7 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 /// the same tiles (they split the reduction) and only the first reports faults.
 template <int BM, int BN, int CS = 1, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
+  await_previous_grids();
   // A grid below the clamp has exactly one block (cluster) per row unit and
   // per chunk: the counts are its dimensions, not worth recomputing.
   const std::int64_t units = gridDim.x < kMaxGridUnits(CS) * CS ? gridDim.x / CS : row_units(p, BM);

@@ -46,6 +46,8 @@ __device__ inline float shfl_xor(float v, int lane_mask) {
 }
 /// Bit i set when lane i of the wavefront passes `pred` (every lane must call it).
 __device__ inline std::uint64_t ballot(bool pred) { return __ballot(pred); }
+/// Programmatic dependent launch is CUDA's (see the CUDA section): nothing to wait for.
+__device__ inline void await_previous_grids() {}
 /// Two floats rounded (to nearest even, sgmv's own rounding) to bf16 / fp16
 /// and packed, low first.
 __device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {
@@ -106,6 +108,17 @@ __device__ inline float shfl_xor(float v, int lane_mask) {
 }
 /// Bit i set when lane i of the warp passes `pred` (every lane must call it).
 __device__ inline std::uint64_t ballot(bool pred) { return __ballot_sync(0xffffffffu, pred); }
+/// Programmatic dependent launch (sm_90; launch.cuh sets the launch
+/// attribute): a block may start while the previous grid in the stream
+/// still runs, so every block first waits until that grid has completed and
+/// its writes are visible, and then lets the next grid start launching its
+/// blocks (they wait here in turn). Nothing is read or written before the wait.
+__device__ inline void await_previous_grids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
 /// Two floats rounded (to nearest even) to bf16 / fp16 and packed, low first:
 /// one conversion instruction on sm_80+.
 __device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {

@@ -50,6 +50,12 @@ void allow_shared_memory(int device) {
   done.fetch_or(bit, std::memory_order_relaxed);
 }
 
+/// Whether kernels launch on `device` with programmatic stream serialization
+/// (CUDA, compute capability 9.0+, unless SGMV_CUDA_PDL=0): each kernel's
+/// blocks may be scheduled while the previous kernel in the stream finishes,
+/// and wait for it on the device (await_previous_grids in vendor.cuh).
+bool programmatic_launch(int device);
+
 template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
 void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
   detail::RawLaunch raw;
@@ -59,9 +65,26 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
   // every kernel that asks for dynamic shared memory.
   if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(env.device);
   void* args[] = {const_cast<Problem*>(&p)};
-  check(SGMV_GPU_API(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
-                                   dim3(raw.block[0], raw.block[1], raw.block[2]), args,
-                                   raw.shared_bytes, static_cast<Stream>(env.stream)),
+  const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
+  const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
+#if defined(SGMV_CUDA_FAST_PATHS)
+  if (programmatic_launch(env.device)) {
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config = {};
+    config.gridDim = grid;
+    config.blockDim = block;
+    config.dynamicSmemBytes = raw.shared_bytes;
+    config.stream = static_cast<Stream>(env.stream);
+    config.attrs = attr;
+    config.numAttrs = 1;
+    check(cudaLaunchKernelExC(&config, raw.func, args), "LaunchKernelExC", env.device);
+    return;
+  }
+#endif
+  check(SGMV_GPU_API(LaunchKernel)(raw.func, grid, block, args, raw.shared_bytes,
+                                   static_cast<Stream>(env.stream)),
         "LaunchKernel", env.device);
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "backends/cuda_hip/launch.cuh"  // programmatic_launch
 #include "backends/cuda_hip/tiles.hpp"
 #include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
 
@@ -74,7 +75,8 @@ int device_attribute(int device) {
   return v > 0 ? v : 0;
 }
 
-/// Whether `device` runs thread-block clusters (compute capability 9.0+).
+/// Whether `device` runs thread-block clusters and programmatic dependent
+/// launch (compute capability 9.0+).
 bool device_has_clusters(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
@@ -187,6 +189,19 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
 }  // namespace
 
 void note_cluster_variants() { g_cluster_variants.store(true, std::memory_order_relaxed); }
+
+bool programmatic_launch(int device) {
+#if defined(SGMV_CUDA_FAST_PATHS)
+  static const bool enabled = [] {
+    const char* text = std::getenv("SGMV_CUDA_PDL");
+    return text == nullptr || text[0] != '0';
+  }();
+  return enabled && device_has_clusters(device);
+#else
+  (void)device;
+  return false;
+#endif
+}
 
 TileConfig choose_tile(const Problem& p, const LaunchKey& key) {
 #if defined(SGMV_CUDA_FAST_PATHS)
