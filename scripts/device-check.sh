@@ -11,7 +11,8 @@
 #              conformance suite and of the GPU tests              -> sanitizer.log
 #   racecheck  compute-sanitizer racecheck on the kernels that share memory
 #                                                                  -> sanitizer.log
-#   bench      sgmv-bench --all (PERFORMANCE.md's workloads)        -> bench.txt, bench.json
+#   bench      sgmv-bench --all (PERFORMANCE.md's workloads), then again
+#              with SGMV_CUDA_PDL=0                                 -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
 #   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
 #              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters
@@ -131,6 +132,10 @@ stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazar
 # ---- benchmark ---------------------------------------------------------------
 : >"$OUT/bench.txt"
 stage bench bench.txt 200 "$BUILD/bench/sgmv-bench" --all --json "$OUT/bench.json"
+# The same kernels launched without programmatic dependent launch, for the
+# same-run comparison (appended to bench.txt).
+stage bench-no-pdl bench.txt 120 env SGMV_CUDA_PDL=0 "$BUILD/bench/sgmv-bench" --all \
+  --no-launch-path
 
 # ---- shrink tiles against each other (SGMV_CUDA_SHRINK_TILE=BM,BN,MW,CS) ------
 tune() {
