@@ -147,10 +147,25 @@ class EventClock final : public DeviceClock {
     gpuStream_t stream = stream_;
     return [raw, problem, stream]() {
       void* args[] = {const_cast<sgmv::detail::Problem*>(problem)};
-      check(gpuLaunchKernel(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
-                            dim3(raw.block[0], raw.block[1], raw.block[2]), args, raw.shared_bytes,
-                            stream),
-            "raw launch");
+      const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
+      const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
+#if !defined(SGMV_BACKEND_HIP)
+      if (raw.programmatic) {  // as the library launches it (launch.cuh)
+        cudaLaunchAttribute attr[1];
+        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attr[0].val.programmaticStreamSerializationAllowed = 1;
+        cudaLaunchConfig_t config = {};
+        config.gridDim = grid;
+        config.blockDim = block;
+        config.dynamicSmemBytes = raw.shared_bytes;
+        config.stream = stream;
+        config.attrs = attr;
+        config.numAttrs = 1;
+        check(cudaLaunchKernelExC(&config, raw.func, args), "raw launch");
+        return;
+      }
+#endif
+      check(gpuLaunchKernel(raw.func, grid, block, args, raw.shared_bytes, stream), "raw launch");
     };
   }
 

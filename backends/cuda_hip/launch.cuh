@@ -94,11 +94,10 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
 template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
 bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detail::RawLaunch* raw) {
   if (!describe_launch<kKernel, BM, BN, CS, SMEM>(p, tile, raw)) return false;
-  if constexpr (SMEM > 0) {
-    int device = 0;
-    check(SGMV_GPU_API(GetDevice)(&device), "GetDevice", -1);
-    allow_shared_memory<kKernel, SMEM>(device);
-  }
+  int device = 0;
+  check(SGMV_GPU_API(GetDevice)(&device), "GetDevice", -1);
+  if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(device);
+  raw->programmatic = programmatic_launch(device);
   return true;
 }
 

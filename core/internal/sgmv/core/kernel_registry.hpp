@@ -33,6 +33,9 @@ struct RawLaunch {
   unsigned grid[3] = {1, 1, 1};
   unsigned block[3] = {1, 1, 1};
   std::size_t shared_bytes = 0;
+  /// The library launches it with programmatic stream serialization (CUDA,
+  /// sm_90): a raw launch that compares like with like sets it too.
+  bool programmatic = false;
 };
 /// Fills `raw` for the call; false when the variant has no single raw launch.
 using RawLaunchFn = bool (*)(const Problem& problem, const TileConfig& tile, RawLaunch* raw);
