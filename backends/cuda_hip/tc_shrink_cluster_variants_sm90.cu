@@ -1,6 +1,10 @@
 // Registers the staged tensor-core shrink kernels that split K over a
-// thread-block cluster (sm_90): prefill tiles get twice the blocks without
-// re-reading A more often. Built only for sm_90 targets
+// thread-block cluster (sm_90): twice the blocks of a prefill tile without
+// re-reading A more often. The tile policy no longer picks them (single
+// blocks were faster at R = 32, 64 and 128 once calls ran back to back with
+// programmatic dependent launch, kernels/PERF_NOTES.md v8); they stay for
+// SGMV_CUDA_SHRINK_TILE="s:32,64,128,2" and are tested with every other
+// variant. Built only for sm_90 targets
 // (backends/cuda/CMakeLists.txt defines SGMV_CUDA_SM90_TU there); elsewhere,
 // and under HIP, the registration is empty.
 #include "backends/cuda_hip/tiles.hpp"
@@ -32,10 +36,9 @@ void register_dtype(detail::KernelRegistry& r) {
   r.add(variant<T, BM, BN, KT, ST, CS>(                                                   \
       bf16 ? "tc_shrink_staged_cluster<bf16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">" \
            : "tc_shrink_staged_cluster<f16," #BM "x" #BN ",k" #KT ",s" #ST ",cs" #CS ">"))
-  // Prefill at R > 32: K split over 2 blocks (twice the blocks of 32 x 64
-  // tiles, A read as often). Decode-sized cluster tiles (K over 4 or 8
-  // blocks), taller prefill tiles, longer K steps and small tiles at 3-4
-  // blocks per SM all measured slower (kernels/PERF_NOTES.md).
+  // K split over 2 blocks of 32 x 64. Decode-sized cluster tiles (K over 4
+  // or 8 blocks), taller prefill tiles, longer K steps and small tiles at
+  // 3-4 blocks per SM all measured slower (kernels/PERF_NOTES.md).
   SGMV_CLUSTER(32, 64, 128, 4, 2);
 #undef SGMV_CLUSTER
 }
@@ -45,7 +48,6 @@ void register_dtype(detail::KernelRegistry& r) {
 void register_tc_shrink_cluster(detail::KernelRegistry& r) {
   register_dtype<BF16>(r);
   register_dtype<F16>(r);
-  note_cluster_variants();
 }
 
 }  // namespace sgmv::gpu

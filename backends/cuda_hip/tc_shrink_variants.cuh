@@ -44,8 +44,7 @@ detail::KernelVariant tc_shrink_staged_variant(const char* name) {
                                   STAGES, 1>(name);
 }
 
-/// The single-block tiles (every architecture); choose_tile() returns these
-/// when clusters are not available.
+/// The single-block tiles (every architecture): the ones choose_tile() returns.
 template <class T>
 void register_tc_shrink(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;

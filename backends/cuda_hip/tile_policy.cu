@@ -22,8 +22,6 @@ using detail::OpKind;
 using detail::Problem;
 using detail::TileConfig;
 
-std::atomic<bool> g_cluster_variants{false};
-
 #if defined(SGMV_CUDA_FAST_PATHS)
 /// Tensor cores take fp16/bf16 in and weights of the same dtype, 16-byte
 /// aligned; the expand kernels write the input dtype or fp32, for R a
@@ -82,21 +80,24 @@ bool device_has_clusters(int device) {
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
-/// latency: register-direct 16-row tiles, 8 columns wide up to R = 16 (more
-/// blocks), else 16 (device run 2: 16 x 16 beat 16 x 8 at R = 64). Prefill: staged
-/// (cp.async) tiles; for R > 32 on sm_90, K split over a cluster of 2.
-/// Choices measured on the H100 (kernels/PERF_NOTES.md, device-check runs).
-TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& key) {
+/// latency: register-direct 16-row tiles up to R = 32, 8 columns wide up to
+/// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile (2
+/// blocks per SM). Prefill: staged (cp.async) tiles, single blocks (the
+/// sm_90 cluster tiles that split K lost at every rank once calls ran back
+/// to back with programmatic dependent launch). Choices measured on the
+/// H100 (kernels/PERF_NOTES.md v8, device runs 12-13 of the sixth session).
+TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& /*key*/) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
-  if (short_rows) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
+  if (short_rows) {
+    if (n <= 32) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
+    return tc_staged_shrink_tile(16, 16, 256, 1);
+  }
   if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
   if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
-  const bool clusters =
-      g_cluster_variants.load(std::memory_order_relaxed) && device_has_clusters(key.device);
-  return tc_staged_shrink_tile(32, 64, 128, clusters ? 2 : 1);
+  return tc_staged_shrink_tile(32, 64, 128, 1);
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KW" or "BM,KW,CG" forces the tensor-core
@@ -187,8 +188,6 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
 #endif
 
 }  // namespace
-
-void note_cluster_variants() { g_cluster_variants.store(true, std::memory_order_relaxed); }
 
 bool programmatic_launch(int device) {
 #if defined(SGMV_CUDA_FAST_PATHS)

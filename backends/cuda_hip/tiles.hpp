@@ -57,9 +57,4 @@ constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1) {
 /// The tile policy of this backend (tile_policy.cu).
 detail::TileConfig choose_tile(const detail::Problem& p, const detail::LaunchKey& key);
 
-/// Set by the registration of the cluster (sm_90) shrink variants, when the
-/// build has them; the policy uses them only on devices of compute
-/// capability 9.0 or newer.
-void note_cluster_variants();
-
 }  // namespace sgmv::gpu
