@@ -147,6 +147,7 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
     const std::int64_t tiles = tiles_per_segment(p, BM);
     const std::int64_t s = unit / tiles;
     const std::int64_t tile = unit - s * tiles;
+    await_previous_grids();  // the first access to memory
     const std::int64_t l = load_meta(p.lora, p.meta_dtype, s);
     const std::int64_t first = load_meta(p.seg_start, p.meta_dtype, s);
     const std::int64_t len = load_meta(p.seg_len, p.meta_dtype, s);
@@ -181,6 +182,7 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
   const std::uint64_t below = (std::uint64_t{1} << lane) - 1u;
+  await_previous_grids();  // the first access to memory
   for (std::int64_t base = begin; base < end; base += kScanChunk) {
     const std::int64_t t = base + threadIdx.x;
     bool match = false;
@@ -217,7 +219,6 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 /// the same tiles (they split the reduction) and only the first reports faults.
 template <int BM, int BN, int CS = 1, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
-  await_previous_grids();
   // A grid below the clamp has exactly one block (cluster) per row unit and
   // per chunk: the counts are its dimensions, not worth recomputing.
   const std::int64_t units = gridDim.x < kMaxGridUnits(CS) * CS ? gridDim.x / CS : row_units(p, BM);

@@ -110,9 +110,11 @@ __device__ inline float shfl_xor(float v, int lane_mask) {
 __device__ inline std::uint64_t ballot(bool pred) { return __ballot_sync(0xffffffffu, pred); }
 /// Programmatic dependent launch (sm_90; launch.cuh sets the launch
 /// attribute): a block may start while the previous grid in the stream
-/// still runs, so every block first waits until that grid has completed and
-/// its writes are visible, and then lets the next grid start launching its
-/// blocks (they wait here in turn). Nothing is read or written before the wait.
+/// still runs, so before its first access to global memory it waits until
+/// that grid has completed and its writes are visible, and then lets the
+/// next grid start launching its blocks (they wait here in turn). Work on
+/// registers and kernel parameters alone may come before it. Calling it
+/// again costs little (the wait returns at once).
 __device__ inline void await_previous_grids() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
