@@ -11,6 +11,9 @@
 
 #include "clock.hpp"
 #include "gpu_runtime.hpp"
+#if !defined(SGMV_BACKEND_HIP)
+#include "backends/cuda_hip/programmatic_launch.hpp"
+#endif
 #include "sgmv/context.hpp"
 
 namespace sgmv_bench {
@@ -151,17 +154,8 @@ class EventClock final : public DeviceClock {
       const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
 #if !defined(SGMV_BACKEND_HIP)
       if (raw.programmatic) {  // as the library launches it (launch.cuh)
-        cudaLaunchAttribute attr[1];
-        attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-        attr[0].val.programmaticStreamSerializationAllowed = 1;
-        cudaLaunchConfig_t config = {};
-        config.gridDim = grid;
-        config.blockDim = block;
-        config.dynamicSmemBytes = raw.shared_bytes;
-        config.stream = stream;
-        config.attrs = attr;
-        config.numAttrs = 1;
-        check(cudaLaunchKernelExC(&config, raw.func, args), "raw launch");
+        check(sgmv::gpu::launch_programmatic(raw.func, grid, block, args, raw.shared_bytes, stream),
+              "raw launch");
         return;
       }
 #endif

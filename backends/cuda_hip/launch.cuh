@@ -8,6 +8,9 @@
 #include <cstdint>
 
 #include "backends/cuda_hip/gpu_call.hpp"
+#if defined(SGMV_CUDA_FAST_PATHS)
+#include "backends/cuda_hip/programmatic_launch.hpp"
+#endif
 #include "kernels/metadata.cuh"
 #include "sgmv/core/kernel_registry.hpp"
 
@@ -69,17 +72,9 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
   const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
 #if defined(SGMV_CUDA_FAST_PATHS)
   if (programmatic_launch(env.device)) {
-    cudaLaunchAttribute attr[1];
-    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attr[0].val.programmaticStreamSerializationAllowed = 1;
-    cudaLaunchConfig_t config = {};
-    config.gridDim = grid;
-    config.blockDim = block;
-    config.dynamicSmemBytes = raw.shared_bytes;
-    config.stream = static_cast<Stream>(env.stream);
-    config.attrs = attr;
-    config.numAttrs = 1;
-    check(cudaLaunchKernelExC(&config, raw.func, args), "LaunchKernelExC", env.device);
+    check(launch_programmatic(raw.func, grid, block, args, raw.shared_bytes,
+                              static_cast<Stream>(env.stream)),
+          "LaunchKernelExC", env.device);
     return;
   }
 #endif
