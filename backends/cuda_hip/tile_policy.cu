@@ -73,9 +73,9 @@ int device_attribute(int device) {
   return v > 0 ? v : 0;
 }
 
-/// Whether `device` runs thread-block clusters and programmatic dependent
-/// launch (compute capability 9.0+).
-bool device_has_clusters(int device) {
+/// Whether `device` has compute capability 9.0 or newer (programmatic
+/// dependent launch; thread-block clusters).
+bool compute_capability_9_or_newer(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
 
@@ -195,7 +195,7 @@ bool programmatic_launch(int device) {
     const char* text = std::getenv("SGMV_CUDA_PDL");
     return text == nullptr || text[0] != '0';
   }();
-  return enabled && device_has_clusters(device);
+  return enabled && compute_capability_9_or_newer(device);
 #else
   (void)device;
   return false;
