@@ -25,14 +25,7 @@ void throw_runtime_error(Error status, const char* call, int device) {
 }
 
 bool only_one_device() {
-  static const bool one = [] {
-    int count = 0;
-    if (SGMV_GPU_API(GetDeviceCount)(&count) != SGMV_GPU_API(Success)) {
-      (void)SGMV_GPU_API(GetLastError)();
-      return false;
-    }
-    return count == 1;
-  }();
+  static const bool one = detail::backend::device_count() == 1;
   return one;
 }
 

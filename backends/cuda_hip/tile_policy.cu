@@ -85,8 +85,9 @@ bool compute_capability_9_or_newer(int device) {
 /// blocks per SM). Prefill: staged (cp.async) tiles, single blocks (the
 /// sm_90 cluster tiles that split K lost at every rank once calls ran back
 /// to back with programmatic dependent launch). Choices measured on the
-/// H100 (kernels/PERF_NOTES.md v8, device runs 12-13 of the sixth session).
-TileConfig tc_shrink_tile_for(const Problem& p, const LaunchKey& /*key*/) {
+/// H100 (kernels/PERF_NOTES.md v8, device runs 12, 14 and 15 of the sixth
+/// session).
+TileConfig tc_shrink_tile_for(const Problem& p) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
@@ -205,7 +206,7 @@ bool programmatic_launch(int device) {
 TileConfig choose_tile(const Problem& p, const LaunchKey& key) {
 #if defined(SGMV_CUDA_FAST_PATHS)
   if (tensor_core_call(key)) {
-    return p.op == OpKind::shrink ? tc_shrink_tile_for(p, key) : tc_expand_tile_for(p, key);
+    return p.op == OpKind::shrink ? tc_shrink_tile_for(p) : tc_expand_tile_for(p, key);
   }
 #endif
   (void)key;
