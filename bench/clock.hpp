@@ -57,6 +57,17 @@ class DeviceClock {
   /// Calls per timed interval of time_calls.
   virtual int calls_per_interval() const = 0;
 
+  /// The same-bytes reference of a case: the median time per call of a
+  /// streaming kernel that reads `read_bytes` and writes `write_bytes` in
+  /// 16-byte words (read words copied to the written ones, the rest of the
+  /// reads folded into a sink), inputs rotated and calls timed back to back
+  /// as time_calls does; the fastest of a few grid sizes. `programmatic`:
+  /// launched as sgmv launches with programmatic dependent launch
+  /// (RawLaunch::programmatic), waiting for the previous kernel as sgmv's
+  /// kernels do. Seconds; 0 when this build has no such kernel.
+  virtual double time_stream(std::size_t read_bytes, std::size_t write_bytes,
+                             bool programmatic) = 0;
+
   /// A callable that launches `raw` directly through the vendor runtime with
   /// `*problem` as the kernel's only argument (the problem must outlive it);
   /// empty when this build has no raw launch.

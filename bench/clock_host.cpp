@@ -133,6 +133,11 @@ class HostClock final : public DeviceClock {
     return times;
   }
 
+  double time_stream(std::size_t /*read_bytes*/, std::size_t /*write_bytes*/,
+                     bool /*programmatic*/) override {
+    return 0.0;  // a host clock has no kernel of its own to stream with
+  }
+
   std::function<void()> raw_launcher(const sgmv::detail::RawLaunch& /*raw*/,
                                      const sgmv::detail::Problem* /*problem*/) override {
     return {};

@@ -34,6 +34,27 @@ double percentile(std::vector<double> v, double q) {
   return v[std::min(i, v.size() - 1)];
 }
 
+/// The kernel that serves a case's calls and its launch, described as the
+/// library launches it (for raw launches made alike).
+struct CaseKernel {
+  sgmv::detail::Problem problem;  ///< enqueue_idle's call
+  std::string variant = "(none)";
+  sgmv::detail::RawLaunch raw;
+  bool described = false;  ///< raw holds a single launch of the kernel
+};
+CaseKernel describe_kernel(const BenchCase& bc, sgmv::Context& ctx) {
+  CaseKernel k;
+  k.problem = bc.idle_problem();
+  sgmv::detail::Runtime& runtime = sgmv::detail::Runtime::get();
+  const sgmv::detail::LaunchKey key =
+      sgmv::detail::make_launch_key(k.problem, ctx.device(), runtime.registry().tile_policy());
+  const sgmv::detail::KernelVariant* variant = runtime.registry().select(key);
+  if (variant == nullptr) return k;
+  k.variant = variant->name;
+  k.described = variant->describe != nullptr && variant->describe(k.problem, key.tile, &k.raw);
+  return k;
+}
+
 /// Host cost of the launch path: an op call on a cache hit, a raw launch of
 /// the same kernel, and a cache miss. The calls are the case's own with every
 /// adapter id -1: the same key and kernel with no rows to compute, so that on
@@ -42,22 +63,14 @@ LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& c
                                int burst_calls) {
   LaunchPath l;
   l.measured = true;
-  const sgmv::detail::Problem problem = bc.idle_problem();
-  sgmv::detail::Runtime& runtime = sgmv::detail::Runtime::get();
-  const sgmv::detail::LaunchKey key =
-      sgmv::detail::make_launch_key(problem, ctx.device(), runtime.registry().tile_policy());
-  const sgmv::detail::KernelVariant* variant = runtime.registry().select(key);
-  l.variant = variant != nullptr ? variant->name : "(none)";
+  const CaseKernel kernel = describe_kernel(bc, ctx);
+  l.variant = kernel.variant;
   const auto library_call = [&bc]() { bc.enqueue_idle(); };
 
   // Host time of bursts of calls (on asynchronous backends, the device is
   // still busy with the burst when it ends), against raw launches.
   std::function<void()> raw_call;
-  sgmv::detail::RawLaunch raw;
-  if (variant != nullptr && variant->describe != nullptr &&
-      variant->describe(problem, key.tile, &raw)) {
-    raw_call = clock.raw_launcher(raw, &problem);
-  }
+  if (kernel.described) raw_call = clock.raw_launcher(kernel.raw, &kernel.problem);
   if (!raw_call) l.note = "this variant has no single raw launch";
   // Pairs of bursts of `burst_calls` calls (--launch-burst), the two in
   // either order by turns; the first pair warms both paths up and is not
@@ -167,6 +180,12 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
     if (ceilings.copy_gbps > 0) {
       c.floor_s = std::max(c.bytes / (ceilings.copy_gbps * 1e9), ceilings.empty_call_us * 1e-6);
       c.efficiency = c.floor_s / c.median_s;
+    }
+    if (opt.stream) {
+      const Traffic t = floor_traffic(spec, op, c.La);
+      const bool programmatic = describe_kernel(bc, ctx).raw.programmatic;
+      c.stream_s = clock.time_stream(static_cast<std::size_t>(t.read),
+                                     static_cast<std::size_t>(t.written), programmatic);
     }
     if (opt.check) c.check = bc.check(opt.check_rows);
     if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock, opt.launch_burst);

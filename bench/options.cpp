@@ -74,6 +74,7 @@ std::string usage() {
        "                        (default: 4 x L2 on GPUs, none on the host)\n"
        "  --check-rows N        rows compared with the reference (0: all)   [256]\n"
        "  --no-check            skip the reference check\n"
+       "  --no-stream           skip the same-bytes streaming kernel of each case\n"
        "  --no-launch-path      skip host cost, raw launch and cache-miss timing\n"
        "  --launch-burst N      calls per timed burst of the launch path    [256]\n"
        "  --device D            device index                              [0]\n"
@@ -193,6 +194,8 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       if (!int_flag(0, &o->check_rows)) return false;
     } else if (arg == "--no-check") {
       o->check = false;
+    } else if (arg == "--no-stream") {
+      o->stream = false;
     } else if (arg == "--no-launch-path") {
       o->launch_path = false;
     } else if (arg == "--launch-burst") {

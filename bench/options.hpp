@@ -19,6 +19,7 @@ struct Options {
   double rotate_mb = -1;          ///< rotation target; < 0: the clock's default
   std::int64_t check_rows = 256;  ///< rows compared with the reference; 0: all
   bool check = true;
+  bool stream = true;       ///< time the same-bytes streaming kernel of every case
   bool launch_path = true;  ///< measure host cost per call, raw launch and cache miss
   int launch_burst = 256;   ///< calls per timed burst of the launch path
   std::string json_path;

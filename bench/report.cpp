@@ -79,11 +79,14 @@ void print_table(const Report& r) {
     std::printf("  median: per call, over intervals of %d back-to-back calls\n",
                 r.calls_per_interval);
   }
-  std::printf("  floor = max(bytes / copy bandwidth, empty call); efficiency = floor / median\n\n");
+  std::printf("  floor = max(bytes / copy bandwidth, empty call); efficiency = floor / median\n");
+  std::printf(
+      "  stream: a streaming kernel of the same bytes read and written, timed alike "
+      "(context; not in the floor); of stream = stream / median\n\n");
 
-  std::printf("%-12s %-12s %-9s %-30s %-4s %6s %11s %9s %8s %10s %6s %-13s %9s\n", "workload", "op",
-              "form", "shape", "add", "iters", "median us", "MB", "GB/s", "floor us", "eff",
-              "check", "hit/miss");
+  std::printf("%-12s %-12s %-9s %-30s %-4s %6s %11s %9s %8s %10s %6s %-13s %9s %10s %9s\n",
+              "workload", "op", "form", "shape", "add", "iters", "median us", "MB", "GB/s",
+              "floor us", "eff", "check", "hit/miss", "stream us", "of stream");
   for (const CaseResult& c : r.cases) {
     if (!c.error.empty()) {
       std::printf("%-12s %-12s %-9s error: %s\n", c.workload.c_str(), c.op.c_str(), c.form.c_str(),
@@ -96,13 +99,16 @@ void print_table(const Report& r) {
       std::snprintf(buf, sizeof buf, "%s %.1e", c.check.passed ? "ok" : "FAIL", c.check.rel_error);
       check = buf;
     }
-    std::printf("%-12s %-12s %-9s %-30s %-4s %6d %11s %9s %8s %10s %6s %-13s %4llu/%llu\n",
-                c.workload.c_str(), c.op.c_str(), c.form.c_str(), shape_of(c).c_str(),
-                c.add ? "yes" : "no", c.iters, fixed(c.median_s * 1e6, 2).c_str(),
-                fixed(c.bytes / 1e6, 2).c_str(), fixed(c.gbps, 1).c_str(),
-                fixed(c.floor_s * 1e6, 2).c_str(),
-                c.efficiency > 0 ? fixed(c.efficiency, 3).c_str() : "n/a", check.c_str(),
-                static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses));
+    const bool stream = c.stream_s > 0 && c.median_s > 0;
+    std::printf(
+        "%-12s %-12s %-9s %-30s %-4s %6d %11s %9s %8s %10s %6s %-13s %4llu/%-4llu %10s %9s\n",
+        c.workload.c_str(), c.op.c_str(), c.form.c_str(), shape_of(c).c_str(), c.add ? "yes" : "no",
+        c.iters, fixed(c.median_s * 1e6, 2).c_str(), fixed(c.bytes / 1e6, 2).c_str(),
+        fixed(c.gbps, 1).c_str(), fixed(c.floor_s * 1e6, 2).c_str(),
+        c.efficiency > 0 ? fixed(c.efficiency, 3).c_str() : "n/a", check.c_str(),
+        static_cast<unsigned long long>(c.hits), static_cast<unsigned long long>(c.misses),
+        stream ? fixed(c.stream_s * 1e6, 2).c_str() : "n/a",
+        stream ? fixed(c.stream_s / c.median_s, 3).c_str() : "n/a");
   }
 
   bool any_launch = false;
@@ -161,6 +167,7 @@ bool write_json(const Report& r, const std::string& path) {
       << ", \"p90_us\": " << json_number(c.p90_s * 1e6) << ", \"bytes\": " << json_number(c.bytes)
       << ", \"gbps\": " << json_number(c.gbps) << ", \"floor_us\": " << json_number(c.floor_s * 1e6)
       << ", \"efficiency\": " << json_number(c.efficiency > 0 ? c.efficiency : NAN)
+      << ", \"stream_us\": " << json_number(c.stream_s > 0 ? c.stream_s * 1e6 : NAN)
       << ",\n     \"check\": {\"ran\": " << (c.check.ran ? "true" : "false")
       << ", \"passed\": " << (c.check.passed ? "true" : "false") << ", \"rows\": " << c.check.rows
       << ", \"rel_error\": " << json_number(c.check.rel_error)

@@ -40,6 +40,9 @@ struct CaseResult {
   double gbps = 0.0;
   double floor_s = 0.0;
   double efficiency = 0.0;  ///< floor / median; 0 when the floor is unknown
+  /// The same-bytes streaming kernel's median (DeviceClock::time_stream),
+  /// seconds; 0 when not measured.
+  double stream_s = 0.0;
   CheckResult check;
   std::uint64_t hits = 0, misses = 0;
   LaunchPath launch;

@@ -112,24 +112,31 @@ std::vector<std::int64_t> slice_widths(const WorkloadSpec& spec, Op op) {
   return {spec.hidden};
 }
 
-double floor_bytes(const WorkloadSpec& spec, Op op, std::int64_t adapters_used) {
+Traffic floor_traffic(const WorkloadSpec& spec, Op op, std::int64_t adapters_used) {
   const double T = static_cast<double>(spec.tokens());
   const double La = static_cast<double>(adapters_used);
   const double R = static_cast<double>(spec.rank);
   const double s_in = static_cast<double>(sgmv::size_of(spec.dtype));
   const double s_w = s_in;
+  Traffic t;
   if (op == Op::shrink) {
     const double H = static_cast<double>(spec.hidden);
     const double s_y = static_cast<double>(sgmv::size_of(spec.out_dtype));
-    return T * H * s_in + La * R * H * s_w + T * R * s_y;
+    t.read = T * H * s_in + La * R * H * s_w;
+    t.written = T * R * s_y;
+    return t;
   }
   const double s_out = s_in;
-  double bytes = 0.0;
   for (std::int64_t n : slice_widths(spec, op)) {
     const double N = static_cast<double>(n);
-    bytes += T * R * s_in + La * N * R * s_w + T * N * s_out * (spec.add ? 2.0 : 1.0);
+    t.read += T * R * s_in + La * N * R * s_w + (spec.add ? T * N * s_out : 0.0);
+    t.written += T * N * s_out;
   }
-  return bytes;
+  return t;
+}
+
+double floor_bytes(const WorkloadSpec& spec, Op op, std::int64_t adapters_used) {
+  return floor_traffic(spec, op, adapters_used).total();
 }
 
 }  // namespace sgmv_bench

@@ -46,9 +46,17 @@ std::int64_t adapters_used(const std::vector<std::int64_t>& row_adapter);
 /// Output widths of each slice of `op` (one entry unless expand_multi).
 std::vector<std::int64_t> slice_widths(const WorkloadSpec& spec, Op op);
 
-/// The floor of the performance design: bytes a kernel must move.
-///   shrink: T*H*sx + La*R*H*sw + T*R*sy
-///   expand: T*R*su + La*N*R*sw + T*N*so*(add ? 2 : 1), summed over slices
+/// Bytes a kernel must read and write (the floor of the performance design):
+///   shrink: reads T*H*sx + La*R*H*sw, writes T*R*sy
+///   expand: reads T*R*su + La*N*R*sw (+ T*N*so with add), writes T*N*so,
+///           summed over slices
+struct Traffic {
+  double read = 0.0;
+  double written = 0.0;
+  double total() const { return read + written; }
+};
+Traffic floor_traffic(const WorkloadSpec& spec, Op op, std::int64_t adapters_used);
+/// floor_traffic(...).total(): the bytes of the floor.
 double floor_bytes(const WorkloadSpec& spec, Op op, std::int64_t adapters_used);
 
 }  // namespace sgmv_bench
