@@ -30,10 +30,16 @@ struct ShrinkShape {
   static constexpr int RM = BM / MW;      // rows per warp
   static constexpr int MT = RM / 16;      // m16 tiles per warp
   static constexpr int NT = BN / 8;       // n8 tiles
-  // 32-wide k chunks loaded per iteration: about 128 registers of loads.
+  // 32-wide k chunks loaded per iteration: about 128 registers of loads,
+  // except for the 16 x 8 decode tile (3 loads per chunk), which loads 16
+  // (192 registers; 250 in all, no spills, on sm_90): a warp's whole share of
+  // K = 4096 in one round of loads, one memory latency instead of two
+  // (decode_r16 6.67 -> 6.48 us on the H100, kernels/PERF_NOTES.md v9).
   static constexpr int kLoadsPerChunk = 2 * MT + NT;
   static constexpr int U =
-      32 / kLoadsPerChunk < 2 ? 2 : (32 / kLoadsPerChunk > 8 ? 8 : 32 / kLoadsPerChunk);
+      kLoadsPerChunk <= 3
+          ? 16
+          : (32 / kLoadsPerChunk < 2 ? 2 : (32 / kLoadsPerChunk > 8 ? 8 : 32 / kLoadsPerChunk));
   static constexpr int kSlots = KW > 1 ? KW / 2 : 1;  // partial tiles in shared memory
   static_assert(MW * KW == kWarps && RM % 16 == 0 && BN % 8 == 0, "tile");
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");

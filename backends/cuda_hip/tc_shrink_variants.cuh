@@ -52,14 +52,19 @@ void register_tc_shrink(detail::KernelRegistry& r) {
   // beat the staged tiles there on the H100, kernels/PERF_NOTES.md).
   r.add(tc_shrink_variant<T, 16, 8, 1>(bf16 ? "tc_shrink<bf16,16x8>" : "tc_shrink<f16,16x8>"));
   r.add(tc_shrink_variant<T, 16, 16, 1>(bf16 ? "tc_shrink<bf16,16x16>" : "tc_shrink<f16,16x16>"));
-  // Staged through shared memory (cp.async): prefill.
-#define SGMV_STAGED(BM, BN, KT, ST)                                     \
-  r.add(tc_shrink_staged_variant<T, BM, BN, KT, ST>(                    \
-      bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ",s" #ST ">" \
-           : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ",s" #ST ">"))
-  SGMV_STAGED(16, 16, 256, 4);
-  SGMV_STAGED(32, 32, 128, 4);
-  SGMV_STAGED(32, 64, 128, 4);
+  // Staged through shared memory (cp.async): prefill, and decode above
+  // R = 32. Each shape comes in two depths along K: the second (twice KT,
+  // twice the shared memory) serves grids of at most one block per SM.
+#define SGMV_STAGED(BM, BN, KT)                                       \
+  r.add(tc_shrink_staged_variant<T, BM, BN, KT, kStagedShrinkStages>( \
+      bf16 ? "tc_shrink_staged<bf16," #BM "x" #BN ",k" #KT ">"        \
+           : "tc_shrink_staged<f16," #BM "x" #BN ",k" #KT ">"))
+  SGMV_STAGED(16, 16, 256);
+  SGMV_STAGED(16, 16, 512);
+  SGMV_STAGED(32, 32, 128);
+  SGMV_STAGED(32, 32, 256);
+  SGMV_STAGED(32, 64, 128);
+  SGMV_STAGED(32, 64, 256);
 #undef SGMV_STAGED
 }
 

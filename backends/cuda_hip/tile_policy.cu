@@ -10,7 +10,8 @@
 #include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-#include "kernels/tc_expand.cuh"  // kTcExpandBlocksPerSm
+#include "kernels/tc_expand.cuh"         // kTcExpandBlocksPerSm
+#include "kernels/tc_shrink_staged.cuh"  // kStagedShrinkSmem
 #endif
 
 namespace sgmv::gpu {
@@ -79,26 +80,43 @@ bool compute_capability_9_or_newer(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
 
+/// The staged BM x BN shrink tile for p: K in steps of KT, or of 2 KT (the
+/// deep variant: twice the bytes in flight per block) when the grid has at
+/// most one block per SM, so that a block has its SM's shared memory to
+/// itself, and the device's shared memory per block holds it. On the H100
+/// (128 blocks on 132 SMs; kernels/PERF_NOTES.md v9): prefill_r64 32 x 64
+/// 20.8 -> 19.4 us, decode_r64 16 x 16 11.0 -> 10.5 us.
+template <int BM, int BN, int KT>
+TileConfig staged_shrink_tile(const Problem& p, int device) {
+  constexpr int kDeepBytes =
+      kStagedShrinkSmem<BM, BN, 2 * KT, kStagedShrinkStages> + static_cast<int>(sizeof(TokenList));
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
+  const bool alone = sms > 0 && row_units(p, BM) * column_chunks(p, BN) <= sms;
+  const bool fits =
+      device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >= kDeepBytes;
+  return tc_staged_shrink_tile(BM, BN, alone && fits ? 2 * KT : KT, 1);
+}
+
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
 /// latency: register-direct 16-row tiles up to R = 32, 8 columns wide up to
-/// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile (2
-/// blocks per SM). Prefill: staged (cp.async) tiles, single blocks (the
-/// sm_90 cluster tiles that split K lost at every rank once calls ran back
-/// to back with programmatic dependent launch). Choices measured on the
-/// H100 (kernels/PERF_NOTES.md v8, device runs 12, 14 and 15 of the sixth
-/// session).
-TileConfig tc_shrink_tile_for(const Problem& p) {
+/// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile.
+/// Prefill: staged (cp.async) tiles, single blocks (the sm_90 cluster tiles
+/// that split K lost at every rank once calls ran back to back with
+/// programmatic dependent launch). Choices measured on the H100
+/// (kernels/PERF_NOTES.md v8, device runs 12, 14 and 15 of the sixth
+/// session; v9 for the deep variants).
+TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
   if (short_rows) {
     if (n <= 32) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
-    return tc_staged_shrink_tile(16, 16, 256, 1);
+    return staged_shrink_tile<16, 16, 256>(p, device);
   }
-  if (n <= 16) return tc_staged_shrink_tile(16, 16, 256, 1);
-  if (n <= 32) return tc_staged_shrink_tile(32, 32, 128, 1);
-  return tc_staged_shrink_tile(32, 64, 128, 1);
+  if (n <= 16) return staged_shrink_tile<16, 16, 256>(p, device);
+  if (n <= 32) return staged_shrink_tile<32, 32, 128>(p, device);
+  return staged_shrink_tile<32, 64, 128>(p, device);
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KW" or "BM,KW,CG" forces the tensor-core
@@ -206,7 +224,7 @@ bool programmatic_launch(int device) {
 TileConfig choose_tile(const Problem& p, const LaunchKey& key) {
 #if defined(SGMV_CUDA_FAST_PATHS)
   if (tensor_core_call(key)) {
-    return p.op == OpKind::shrink ? tc_shrink_tile_for(p) : tc_expand_tile_for(p, key);
+    return p.op == OpKind::shrink ? tc_shrink_tile_for(p, key.device) : tc_expand_tile_for(p, key);
   }
 #endif
   (void)key;

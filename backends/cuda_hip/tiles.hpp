@@ -43,6 +43,9 @@ constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
 constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int cs) {
   return tile(bm, bn, kt, cs);
 }
+/// The pipeline depth of every staged shrink variant (steps in shared
+/// memory; STAGES - 1 of them in flight). A deeper pipeline is a longer KT.
+inline constexpr int kStagedShrinkStages = 4;
 /// Tensor-core expand (tc_expand.cuh): BM rows x CG groups of 256 columns
 /// per block (block_n: 256 CG), K held in registers KW at a time (block_k:
 /// 16, 32, 64 or 128).
