@@ -46,8 +46,10 @@ struct ExpandK {
   using Frag = std::conditional_t<KW == 16, uint2, uint4>;
   /// m16 tiles whose loads are in flight ahead of the mma, as registers
   /// allow (with add, the old outputs ride along: one tile for KW = 32).
+  /// KW = 64 without add: 128 registers with two (no spills on sm_90), and
+  /// prefill_r64 18.9 us against 19.8 with one (H100, PERF_NOTES.md v9).
   template <bool ADD>
-  static constexpr int kAhead = KW == 16 || (KW == 32 && !ADD) ? 2 : 1;
+  static constexpr int kAhead = KW == 16 || (KW <= 64 && !ADD) ? 2 : 1;
   /// Only the widest form loops over K for R > KW; the narrower ones are
   /// registered for R <= KW alone (KernelVariant::max_rank), which keeps
   /// the loop's registers out of them.
