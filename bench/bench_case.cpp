@@ -89,7 +89,7 @@ sgmv::TensorView view(void* data, sgmv::DType t, std::initializer_list<std::int6
 }  // namespace
 
 BenchCase::BenchCase(const WorkloadSpec& spec, Op op, sgmv::Context& ctx,
-                     std::size_t rotation_bytes)
+                     std::size_t rotation_bytes, bool rotate_meta)
     : spec_(spec),
       op_(op),
       ctx_(ctx),
@@ -123,10 +123,10 @@ BenchCase::BenchCase(const WorkloadSpec& spec, Op op, sgmv::Context& ctx,
       lora_id_.push_back(static_cast<std::int32_t>(s % spec.adapters));
     }
   }
-  build_sets(rotation_bytes);
+  build_sets(rotation_bytes, rotate_meta);
 }
 
-void BenchCase::build_sets(std::size_t rotation_bytes) {
+void BenchCase::build_sets(std::size_t rotation_bytes, bool rotate_meta) {
   const int device = ctx_.device();
   std::size_t bytes = host_out_init_.size();
   for (std::size_t i = 0; i < widths_.size(); ++i) bytes += host_in_[i].size() + host_w_[i].size();
@@ -154,7 +154,10 @@ void BenchCase::build_sets(std::size_t rotation_bytes) {
     }
     set.out.push_back(upload(host_out_init_.data(), host_out_init_.size()));
     set.out_view = view(set.out.back().get(), out_dtype_, {T_, out_cols_});
-    if (spec_.decode) {
+    if (c > 0 && !rotate_meta) {  // copy 0's metadata
+      set.segments = sets_[0].segments;
+      set.tokens = sets_[0].tokens;
+    } else if (spec_.decode) {
       set.meta.push_back(upload(token_lora_.data(), 4 * token_lora_.size()));
       set.tokens.token_lora = meta_view(set.meta[0], token_lora_.size());
     } else {

@@ -45,8 +45,11 @@ class BenchCase {
  public:
   /// Makes host data and `copies` sets of device buffers; the number of
   /// copies is the smallest whose inputs exceed `rotation_bytes` (at least 1,
-  /// at most 64).
-  BenchCase(const WorkloadSpec& spec, Op op, sgmv::Context& ctx, std::size_t rotation_bytes);
+  /// at most 64). The copies share one set of batch metadata (as every
+  /// layer's call of a serving step shares its batch's) unless
+  /// `rotate_meta`, which gives each copy its own.
+  BenchCase(const WorkloadSpec& spec, Op op, sgmv::Context& ctx, std::size_t rotation_bytes,
+            bool rotate_meta);
 
   const WorkloadSpec& spec() const { return spec_; }
   Op op() const { return op_; }
@@ -83,7 +86,7 @@ class BenchCase {
     sgmv::SegmentBatch idle_segments;
     sgmv::TokenBatch idle_tokens;
   };
-  void build_sets(std::size_t rotation_bytes);
+  void build_sets(std::size_t rotation_bytes, bool rotate_meta);
   void enqueue_on(Set& s, bool idle);
   void upload_output(const Set& set, const std::vector<unsigned char>& host);
 

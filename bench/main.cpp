@@ -146,7 +146,7 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
     const std::size_t rotation = opt.rotate_mb >= 0
                                      ? static_cast<std::size_t>(opt.rotate_mb * 1048576.0)
                                      : clock.rotation_bytes();
-    BenchCase bc(spec, op, ctx, rotation);
+    BenchCase bc(spec, op, ctx, rotation, opt.rotate_meta);
     c.N = bc.out_cols();
     c.slices = bc.num_slices();
     c.La = bc.adapters_used();

@@ -72,6 +72,8 @@ std::string usage() {
        "  --budget-ms X         time budget per case when --iters is not given\n"
        "  --rotate-mb M         rotate operand copies until they exceed M MiB\n"
        "                        (default: 4 x L2 on GPUs, none on the host)\n"
+       "  --rotate-meta         give every copy its own batch metadata (default:\n"
+       "                        the copies share one, as a step's layers do)\n"
        "  --check-rows N        rows compared with the reference (0: all)   [256]\n"
        "  --no-check            skip the reference check\n"
        "  --no-stream           skip the same-bytes streaming kernel of each case\n"
@@ -194,6 +196,8 @@ bool parse_options(int argc, char** argv, Options* o, std::string* error) {
       if (!int_flag(0, &o->check_rows)) return false;
     } else if (arg == "--no-check") {
       o->check = false;
+    } else if (arg == "--rotate-meta") {
+      o->rotate_meta = true;
     } else if (arg == "--no-stream") {
       o->stream = false;
     } else if (arg == "--no-launch-path") {

@@ -17,6 +17,7 @@ struct Options {
   int warmup = -1;                ///< untimed calls first; < 0: the clock's default
   double budget_ms = 0;           ///< time budget per case when iters == 0; 0: the clock's default
   double rotate_mb = -1;          ///< rotation target; < 0: the clock's default
+  bool rotate_meta = false;       ///< each rotated copy gets its own batch metadata
   std::int64_t check_rows = 256;  ///< rows compared with the reference; 0: all
   bool check = true;
   bool stream = true;       ///< time the same-bytes streaming kernel of every case
