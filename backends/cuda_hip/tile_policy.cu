@@ -2,6 +2,7 @@
 // cheap (it runs on every call, cache hit or not): a few comparisons on
 // host-known sizes.
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
@@ -140,18 +141,30 @@ struct WaveCandidate {
   std::int64_t per_wave = 0;
 };
 
-/// The share of its last wave's slots that a candidate fills, in (0, 1].
-double last_wave_fill(const WaveCandidate& c) {
-  if (c.blocks <= 0 || c.per_wave <= 0) return 0.0;
-  const std::int64_t waves = (c.blocks - 1) / c.per_wave + 1;
-  return static_cast<double>(c.blocks) /
-         (static_cast<double>(waves) * static_cast<double>(c.per_wave));
+/// Slots of the waves a candidate needs (waves x per_wave; 0 for none). It
+/// runs on every call: a 32-bit division where the counts fit, which costs a
+/// fraction of a 64-bit one on older x86 hosts.
+std::int64_t wave_slots(const WaveCandidate& c) {
+  if (c.blocks <= 0 || c.per_wave <= 0) return 0;
+  const std::int64_t waves =
+      c.blocks <= UINT32_MAX && c.per_wave <= UINT32_MAX
+          ? static_cast<std::int64_t>(static_cast<std::uint32_t>(c.blocks - 1) /
+                                      static_cast<std::uint32_t>(c.per_wave)) +
+                1
+          : (c.blocks - 1) / c.per_wave + 1;
+  return waves * c.per_wave;
 }
 
 /// Whether `a` fills its last wave better than `b` fills its own, by more
-/// than 1/16.
+/// than 1/16: blocks_a / slots_a > blocks_b / slots_b + 1 / 16, compared
+/// multiplied out (no division).
 bool fills_last_wave_better(const WaveCandidate& a, const WaveCandidate& b) {
-  return last_wave_fill(a) > last_wave_fill(b) + 1.0 / 16;
+  const double slots_a = static_cast<double>(wave_slots(a));
+  const double slots_b = static_cast<double>(wave_slots(b));
+  if (slots_a <= 0) return false;
+  if (slots_b <= 0) return true;
+  return 16.0 * static_cast<double>(a.blocks) * slots_b >
+         16.0 * static_cast<double>(b.blocks) * slots_a + slots_a * slots_b;
 }
 
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
