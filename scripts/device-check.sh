@@ -12,7 +12,8 @@
 #   racecheck  compute-sanitizer racecheck on the kernels that share memory
 #                                                                  -> sanitizer.log
 #   bench      sgmv-bench --all (PERFORMANCE.md's workloads), then again
-#              with SGMV_CUDA_PDL=0                                 -> bench.txt, bench.json
+#              with SGMV_CUDA_PDL=0 and with --rotate-meta, then
+#              sgmv-host-path                                       -> bench.txt, bench.json
 #   tune       sgmv-bench per shrink tile (SGMV_CUDA_SHRINK_TILE)   -> tune.txt
 #   profile    ncu on the tensor-core kernels of two workloads      -> profile.txt
 #              (PROFILE_SOURCE=1 adds ncu's per-instruction SASS counters
@@ -136,6 +137,11 @@ stage bench bench.txt 200 "$BUILD/bench/sgmv-bench" --all --json "$OUT/bench.jso
 # same-run comparison (appended to bench.txt).
 stage bench-no-pdl bench.txt 120 env SGMV_CUDA_PDL=0 "$BUILD/bench/sgmv-bench" --all \
   --no-launch-path
+# Every rotated copy with its own batch metadata (the default shares one).
+stage bench-rotate-meta bench.txt 120 "$BUILD/bench/sgmv-bench" --all --no-launch-path \
+  --no-stream --rotate-meta
+# The host front end alone (validation, key, cache probe), ns per call.
+stage host-path bench.txt 60 "$BUILD/bench/sgmv-host-path" --reps 51
 
 # ---- shrink tiles against each other (SGMV_CUDA_SHRINK_TILE=BM,BN,MW,CS) ------
 tune() {
