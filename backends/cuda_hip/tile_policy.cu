@@ -2,13 +2,13 @@
 // cheap (it runs on every call, cache hit or not): a few comparisons on
 // host-known sizes.
 #include <atomic>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
 #include "backends/cuda_hip/launch.cuh"  // programmatic_launch
 #include "backends/cuda_hip/tiles.hpp"
 #include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
+#include "sgmv/core/wave_fill.hpp"
 
 #if defined(SGMV_CUDA_FAST_PATHS)
 #include "kernels/tc_expand.cuh"         // kTcExpandBlocksPerSm
@@ -134,39 +134,6 @@ TileOverride read_expand_override() {
   return o;
 }
 
-/// A candidate tile, the number of its blocks, how many one wave holds, and
-/// the slots of the waves it needs (waves x per_wave; 0 for none).
-struct WaveCandidate {
-  TileConfig tile;
-  std::int64_t blocks = 0;
-  std::int64_t per_wave = 0;
-  std::int64_t slots = 0;
-};
-
-/// Fills in c.slots. It runs on every call: a 32-bit division where the
-/// counts fit, which costs a fraction of a 64-bit one on older x86 hosts.
-void count_wave_slots(WaveCandidate& c) {
-  if (c.blocks <= 0 || c.per_wave <= 0) return;
-  const std::int64_t waves =
-      c.blocks <= UINT32_MAX && c.per_wave <= UINT32_MAX
-          ? static_cast<std::int64_t>(static_cast<std::uint32_t>(c.blocks - 1) /
-                                      static_cast<std::uint32_t>(c.per_wave)) +
-                1
-          : (c.blocks - 1) / c.per_wave + 1;
-  c.slots = waves * c.per_wave;
-}
-
-/// Whether `a` fills its last wave better than `b` fills its own, by more
-/// than 1/16: blocks_a / slots_a > blocks_b / slots_b + 1 / 16, compared
-/// multiplied out (no division).
-bool fills_last_wave_better(const WaveCandidate& a, const WaveCandidate& b) {
-  const double slots_a = static_cast<double>(a.slots), slots_b = static_cast<double>(b.slots);
-  if (a.slots <= 0) return false;
-  if (b.slots <= 0) return true;
-  return 16.0 * static_cast<double>(a.blocks) * slots_b >
-         16.0 * static_cast<double>(b.blocks) * slots_a + slots_a * slots_b;
-}
-
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
 /// 16-wide form up to R = 16), else 128 at a time.
 ///
@@ -201,20 +168,13 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
         p.add ? kTcExpandBlocksPerSm<16, true, 2> : kTcExpandBlocksPerSm<16, false, 2>;
     const std::int64_t units128 = row_units(p, 128), units64 = row_units(p, 64);
     const std::int64_t chunks256 = column_chunks(p, kTcExpandBN);
-    WaveCandidate candidates[] = {
+    const detail::WaveCandidate candidates[] = {
         {tc_expand_tile(128, 16, 2), units128 * column_chunks(p, 2 * kTcExpandBN),
          two_groups * sms},
         {tc_expand_tile(128, 16, 1), units128 * chunks256, one_group * sms},
         {tc_expand_tile(64, 16, 1), units64 * chunks256, one_group * sms},
     };
-    // The waves of every candidate first (independent divisions, which
-    // overlap), then the comparisons (multiplications).
-    for (WaveCandidate& c : candidates) count_wave_slots(c);
-    const WaveCandidate* best = &candidates[0];
-    for (const WaveCandidate& c : candidates) {
-      if (fills_last_wave_better(c, *best)) best = &c;
-    }
-    return best->tile;
+    return candidates[detail::fullest_last_wave(candidates)].tile;
   }
   if (p.K <= 32) return tc_expand_tile(128, 32);
   if (p.K <= 64) return tc_expand_tile(128, 64);
