@@ -22,6 +22,11 @@ DeviceBuffer::~DeviceBuffer() {
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
     : ptr_(std::exchange(other.ptr_, nullptr)), bytes_(other.bytes_), device_(other.device_) {}
 
+std::size_t rotation_copies(std::size_t rotation_bytes, std::size_t copy_bytes) {
+  if (rotation_bytes == 0 || copy_bytes == 0) return 1;
+  return std::clamp<std::size_t>((rotation_bytes + copy_bytes - 1) / copy_bytes, 1, 64);
+}
+
 namespace {
 
 // splitmix64: fast, reproducible operand values.
@@ -132,8 +137,7 @@ void BenchCase::build_sets(std::size_t rotation_bytes, bool rotate_meta) {
   for (std::size_t i = 0; i < widths_.size(); ++i) bytes += host_in_[i].size() + host_w_[i].size();
   bytes += 4 * (token_lora_.size() + 3 * seg_start_.size());
   set_bytes_ = bytes;
-  std::size_t copies = rotation_bytes == 0 ? 1 : (rotation_bytes + bytes - 1) / bytes;
-  copies = std::clamp<std::size_t>(copies, 1, 64);
+  const std::size_t copies = rotation_copies(rotation_bytes, bytes);
 
   auto upload = [device](const void* host, std::size_t n) {
     DeviceBuffer b(n, device);

@@ -31,6 +31,10 @@ class DeviceBuffer {
   int device_ = 0;
 };
 
+/// Copies of `copy_bytes` that together exceed `rotation_bytes` (1 when
+/// either is 0; at most 64): how many operand sets a rotation cycles through.
+std::size_t rotation_copies(std::size_t rotation_bytes, std::size_t copy_bytes);
+
 struct CheckResult {
   bool ran = false;
   bool passed = false;

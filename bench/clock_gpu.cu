@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_case.hpp"  // DeviceBuffer, rotation_copies
 #include "clock.hpp"
 #include "gpu_runtime.hpp"
 #if !defined(SGMV_BACKEND_HIP)
@@ -132,8 +133,9 @@ class EventClock final : public DeviceClock {
   Ceilings measure_ceilings() override {
     Ceilings c;
     constexpr std::size_t kBytes = std::size_t{256} << 20;
-    void* src = sgmv::device_alloc(kBytes, ctx_.device());
-    void* dst = sgmv::device_alloc(kBytes, ctx_.device());
+    const DeviceBuffer src_buffer(kBytes, ctx_.device()), dst_buffer(kBytes, ctx_.device());
+    void* src = src_buffer.get();
+    void* dst = dst_buffer.get();
     const std::vector<double> copies = timed(
         [&](int) {
           check(gpuMemcpyAsync(dst, src, kBytes, gpuMemcpyDeviceToDevice, stream_), "copy");
@@ -154,8 +156,6 @@ class EventClock final : public DeviceClock {
         },
         3, 20, 1, 20000ull);
     c.read_gbps = static_cast<double>(kBytes) / median_of(reads) * 1e-9;
-    sgmv::device_free(src, ctx_.device());
-    sgmv::device_free(dst, ctx_.device());
 
     // Empty kernels back to back: one interval per group of kGroup kernels.
     constexpr int kGroup = kQueuedCalls;
@@ -192,46 +192,39 @@ class EventClock final : public DeviceClock {
     // copies are: enough of them to exceed rotation_bytes (at most 64).
     const auto round_up = [](std::size_t b) { return (b + 255) / 256 * 256; };
     const std::size_t read_span = round_up(16 * n_read), slot = read_span + round_up(16 * n_write);
-    const std::size_t slots = std::clamp<std::size_t>(
-        (rotation_bytes() + slot - 1) / std::max<std::size_t>(slot, 1), 1, 64);
-    void* pool = sgmv::device_alloc(slots * slot + 256, ctx_.device());
-    auto* base = static_cast<unsigned char*>(pool);
-    check(gpuMemsetAsync(pool, 0, slots * slot + 256, stream_), "memset");
+    const std::size_t slots = rotation_copies(rotation_bytes(), slot);
+    const DeviceBuffer pool(slots * slot + 256, ctx_.device());
+    auto* base = static_cast<unsigned char*>(pool.get());
+    check(gpuMemsetAsync(pool.get(), 0, pool.bytes(), stream_), "memset");
     auto* sink = reinterpret_cast<unsigned*>(base + slots * slot);
     // The best of three grid sizes (2, 4 and 8 blocks per SM): a reference
     // the kernels are held to should be the fastest this kernel manages.
     double best = 0.0;
-    try {
-      for (const int per_sm : {2, 4, 8}) {
-        const unsigned blocks = static_cast<unsigned>(per_sm * sms_);
-        const std::vector<double> times = timed(
-            [&](int i) {
-              unsigned char* at = base + static_cast<std::size_t>(i) % slots * slot;
-              const auto* src = reinterpret_cast<const uint4*>(at);
-              auto* dst = reinterpret_cast<uint4*>(at + read_span);
-              std::size_t nr = n_read, nw = n_write;
-              void* args[] = {&src, &nr, &dst, &nw, &sink};
-              const auto func = reinterpret_cast<const void*>(&stream_kernel);
+    for (const int per_sm : {2, 4, 8}) {
+      const unsigned blocks = static_cast<unsigned>(per_sm * sms_);
+      const std::vector<double> times = timed(
+          [&](int i) {
+            unsigned char* at = base + static_cast<std::size_t>(i) % slots * slot;
+            const auto* src = reinterpret_cast<const uint4*>(at);
+            auto* dst = reinterpret_cast<uint4*>(at + read_span);
+            std::size_t nr = n_read, nw = n_write;
+            void* args[] = {&src, &nr, &dst, &nw, &sink};
+            const auto func = reinterpret_cast<const void*>(&stream_kernel);
 #if !defined(SGMV_BACKEND_HIP)
-              if (programmatic) {
-                check(sgmv::gpu::launch_programmatic(func, dim3(blocks), dim3(kStreamThreads), args,
-                                                     0, stream_),
-                      "stream kernel launch");
-                return;
-              }
-#endif
-              check(gpuLaunchKernel(func, dim3(blocks), dim3(kStreamThreads), args, 0, stream_),
+            if (programmatic) {
+              check(sgmv::gpu::launch_programmatic(func, dim3(blocks), dim3(kStreamThreads), args,
+                                                   0, stream_),
                     "stream kernel launch");
-            },
-            20, 200, kCallsPerInterval, 20000ull);
-        const double t = median_of(times);
-        if (best == 0.0 || t < best) best = t;
-      }
-    } catch (...) {
-      sgmv::device_free(pool, ctx_.device());
-      throw;
+              return;
+            }
+#endif
+            check(gpuLaunchKernel(func, dim3(blocks), dim3(kStreamThreads), args, 0, stream_),
+                  "stream kernel launch");
+          },
+          20, 200, kCallsPerInterval, 20000ull);
+      const double t = median_of(times);
+      if (best == 0.0 || t < best) best = t;
     }
-    sgmv::device_free(pool, ctx_.device());
     return best;
   }
 

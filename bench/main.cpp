@@ -59,11 +59,10 @@ CaseKernel describe_kernel(const BenchCase& bc, sgmv::Context& ctx) {
 /// the same kernel, and a cache miss. The calls are the case's own with every
 /// adapter id -1: the same key and kernel with no rows to compute, so that on
 /// a synchronous backend too the time is the launch path's.
-LaunchPath measure_launch_path(BenchCase& bc, sgmv::Context& ctx, DeviceClock& clock,
-                               int burst_calls) {
+LaunchPath measure_launch_path(BenchCase& bc, const CaseKernel& kernel, sgmv::Context& ctx,
+                               DeviceClock& clock, int burst_calls) {
   LaunchPath l;
   l.measured = true;
-  const CaseKernel kernel = describe_kernel(bc, ctx);
   l.variant = kernel.variant;
   const auto library_call = [&bc]() { bc.enqueue_idle(); };
 
@@ -151,7 +150,8 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
     c.slices = bc.num_slices();
     c.La = bc.adapters_used();
     c.copies = bc.copies();
-    c.bytes = floor_bytes(spec, op, c.La);
+    const Traffic traffic = floor_traffic(spec, op, c.La);
+    c.bytes = traffic.total();
 
     const auto call = [&bc](int i) { bc.enqueue(i); };
     c.warmup = opt.warmup >= 0 ? opt.warmup : clock.default_warmup();
@@ -181,14 +181,19 @@ CaseResult run_case(const WorkloadSpec& spec, Op op, const Options& opt, sgmv::C
       c.floor_s = std::max(c.bytes / (ceilings.copy_gbps * 1e9), ceilings.empty_call_us * 1e-6);
       c.efficiency = c.floor_s / c.median_s;
     }
+    // The kernel and its launch, for the stream reference (launched alike)
+    // and the raw launch of the launch path.
+    const CaseKernel kernel =
+        opt.stream || opt.launch_path ? describe_kernel(bc, ctx) : CaseKernel{};
     if (opt.stream) {
-      const Traffic t = floor_traffic(spec, op, c.La);
-      const bool programmatic = describe_kernel(bc, ctx).raw.programmatic;
-      c.stream_s = clock.time_stream(static_cast<std::size_t>(t.read),
-                                     static_cast<std::size_t>(t.written), programmatic);
+      c.stream_s =
+          clock.time_stream(static_cast<std::size_t>(traffic.read),
+                            static_cast<std::size_t>(traffic.written), kernel.raw.programmatic);
     }
     if (opt.check) c.check = bc.check(opt.check_rows);
-    if (opt.launch_path) c.launch = measure_launch_path(bc, ctx, clock, opt.launch_burst);
+    if (opt.launch_path) {
+      c.launch = measure_launch_path(bc, kernel, ctx, clock, opt.launch_burst);
+    }
   } catch (const std::exception& e) {
     c.error = e.what();
   }

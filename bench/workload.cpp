@@ -135,8 +135,4 @@ Traffic floor_traffic(const WorkloadSpec& spec, Op op, std::int64_t adapters_use
   return t;
 }
 
-double floor_bytes(const WorkloadSpec& spec, Op op, std::int64_t adapters_used) {
-  return floor_traffic(spec, op, adapters_used).total();
-}
-
 }  // namespace sgmv_bench

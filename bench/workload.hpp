@@ -56,7 +56,5 @@ struct Traffic {
   double total() const { return read + written; }
 };
 Traffic floor_traffic(const WorkloadSpec& spec, Op op, std::int64_t adapters_used);
-/// floor_traffic(...).total(): the bytes of the floor.
-double floor_bytes(const WorkloadSpec& spec, Op op, std::int64_t adapters_used);
 
 }  // namespace sgmv_bench
