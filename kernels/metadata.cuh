@@ -89,6 +89,58 @@ __device__ inline ColumnChunk column_chunk(const Problem& p, std::int64_t chunk,
   return cc;  // not reached for chunk < column_chunks()
 }
 
+/// Per-token form: whether each block asks the L2 for its adapter's weights
+/// before it waits for the previous grid (prefetch_weights). Its adapter is
+/// known from blockIdx alone there (not in the segment form, where it is
+/// metadata), but whether any token uses it is not, so a block of an unused
+/// adapter fetches weights for nothing: only done when T >= 2 L, where
+/// tokens spread evenly over the adapters leave at most (1 - 1/L)^(2L) <
+/// 14 % of them unused. Host-known sizes alone, like the grid. Only where
+/// blocks start early (programmatic launch, sm_90): elsewhere the lines
+/// would be requested just before the block's own loads, which made the
+/// calls slower on the H100 (kernels/PERF_NOTES.md v9).
+__device__ inline bool prefetches_weights(const Problem& p) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  return p.form == MetaForm::per_token && p.T >= 2 * p.L;
+#else
+  (void)p;
+  return false;
+#endif
+}
+
+/// Asks the L2 for the weights a block of adapter l reads for column chunk
+/// cc: rows [n0, n_end) of w[l], K elements each, spread over the block's
+/// threads one 128-byte line each. Weights are read from memory on every
+/// call (a model's layers each have their own), and the lines arrive while
+/// the previous grid finishes; the block's loads then find them in the L2.
+/// A hint only (prefetch_l2): safe before await_previous_grids.
+__device__ inline void prefetch_weights(const Problem& p, std::int64_t l, const ColumnChunk& cc) {
+  constexpr std::int64_t kLine = 128;
+  const SliceArgs& sl = p.slice[cc.slice];
+  const auto es = static_cast<std::int64_t>(size_of(p.w_dtype));
+  const char* first =
+      static_cast<const char*>(sl.w) + (l * sl.w_stride_l + cc.n0 * sl.w_stride_n) * es;
+  const std::int64_t row_bytes = p.K * es, stride = sl.w_stride_n * es;
+  std::int64_t rows = cc.n_end - cc.n0, bytes = row_bytes;
+  if (rows <= 0 || row_bytes <= 0) return;
+  if (stride == row_bytes) {  // the rows are one range
+    bytes *= rows;
+    rows = 1;
+  }
+  // Lines of each row, counted from the line holding its first byte (one
+  // more than bytes / kLine covers any alignment; lines past the end are
+  // skipped).
+  const std::int64_t per_row = bytes / kLine + 2;
+  for (std::int64_t i = threadIdx.x; i < rows * per_row; i += kBlockThreads) {
+    const std::int64_t r = rows == 1 ? 0 : i / per_row;
+    const char* row = first + r * stride;
+    const auto start = reinterpret_cast<std::uintptr_t>(row);
+    const std::uintptr_t line = (start & ~std::uintptr_t{kLine - 1}) + (i - r * per_row) * kLine;
+    if (line < start + bytes)
+      prefetch_l2(reinterpret_cast<const void*>(line < start ? start : line));
+  }
+}
+
 /// ORs bits into the caller's status word (null: nowhere to report).
 __device__ inline void report(const Problem& p, std::uint32_t bits) {
   if (bits != 0 && p.status != nullptr) atomicOr(p.status, bits);
@@ -140,9 +192,12 @@ struct TokenList {
 /// `unit`, uniformly across the block (body may synchronise the block).
 /// `reporter`: this block reports the metadata faults it meets (exactly one
 /// block per segment or token range does, so each fault is seen once).
-template <int BM, class Body>
-__device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bool reporter,
-                                         TokenList& scratch, Body&& body) {
+/// `prefetch`: in the per-token form, the block asks the L2 for the weights
+/// of its adapter under column chunk `chunk` (of BN columns) before it waits.
+template <int BM, int BN, class Body>
+__device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, std::int64_t chunk,
+                                         bool reporter, bool prefetch, TokenList& scratch,
+                                         Body&& body) {
   if (p.form == MetaForm::segments) {
     const std::int64_t tiles = tiles_per_segment(p, BM);
     const std::int64_t s = unit / tiles;
@@ -182,7 +237,8 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
   const std::uint64_t below = (std::uint64_t{1} << lane) - 1u;
-  await_previous_grids();  // the first access to memory
+  if (prefetch && serve && begin == 0) prefetch_weights(p, l, column_chunk(p, chunk, BN));
+  await_previous_grids();  // the first access to memory (prefetches are hints)
   for (std::int64_t base = begin; base < end; base += kScanChunk) {
     const std::int64_t t = base + threadIdx.x;
     bool match = false;
@@ -217,7 +273,10 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, bo
 /// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
 /// With clusters of CS blocks along x (sm_90), the CS blocks of a cluster get
 /// the same tiles (they split the reduction) and only the first reports faults.
-template <int BM, int BN, int CS = 1, class Body>
+/// kPrefetchWeights: blocks of the per-token form ask the L2 for their
+/// weights before they wait (prefetches_weights), which pays for the expand
+/// but made the shrinks slower on the H100 (kernels/PERF_NOTES.md v10).
+template <int BM, int BN, int CS = 1, bool kPrefetchWeights = false, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
   // A grid below the clamp has exactly one block (cluster) per row unit and
   // per chunk: the counts are its dimensions, not worth recomputing.
@@ -225,10 +284,12 @@ __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&
   const std::int64_t chunks = gridDim.y < kMaxGridChunks ? gridDim.y : column_chunks(p, BN);
   const std::int64_t first_unit = blockIdx.x / CS, unit_step = gridDim.x / CS;
   const bool first_of_cluster = blockIdx.x % CS == 0;
+  // One block of a cluster asks for the weights its cluster shares.
+  const bool prefetch = kPrefetchWeights && first_of_cluster && prefetches_weights(p);
   for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {
     for (std::int64_t unit = first_unit; unit < units; unit += unit_step) {
-      for_each_row_tile<BM>(p, unit, chunk == 0 && first_of_cluster, scratch,
-                            [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
+      for_each_row_tile<BM, BN>(p, unit, chunk, chunk == 0 && first_of_cluster, prefetch, scratch,
+                                [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
     }
   }
 }

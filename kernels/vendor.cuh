@@ -48,6 +48,8 @@ __device__ inline float shfl_xor(float v, int lane_mask) {
 __device__ inline std::uint64_t ballot(bool pred) { return __ballot(pred); }
 /// Programmatic dependent launch is CUDA's (see the CUDA section): nothing to wait for.
 __device__ inline void await_previous_grids() {}
+/// An L2 prefetch hint is CUDA's (see the CUDA section): nothing to do.
+__device__ inline void prefetch_l2(const void* /*line*/) {}
 /// Two floats rounded (to nearest even, sgmv's own rounding) to bf16 / fp16
 /// and packed, low first.
 __device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {
@@ -120,6 +122,14 @@ __device__ inline void await_previous_grids() {
   asm volatile("griddepcontrol.wait;" ::: "memory");
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
+}
+/// Asks the L2 to fetch the 128-byte line holding `line` (a valid global
+/// address). A hint with no effect on what any load returns: no data reaches
+/// the SM, and the L2 is where every SM's reads and writes meet, so a line
+/// fetched early is never stale. It may therefore come before
+/// await_previous_grids, while the previous grid still runs.
+__device__ inline void prefetch_l2(const void* line) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(line));
 }
 /// Two floats rounded (to nearest even) to bf16 / fp16 and packed, low first:
 /// one conversion instruction on sm_80+.

@@ -156,6 +156,26 @@ TileOverride read_expand_override() {
 /// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
 /// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
 /// group.
+/// Expand with 32 < R <= 64 (k64) without add: 256 rows per block where
+/// that grid fills its last wave as well as 128 rows' does (within 1/16, as
+/// above): a block loads its B slice (256 columns x R) once for twice the
+/// rows. Short calls keep 128 rows, where 256 would leave SMs idle. On the
+/// H100 (device runs 3-4 of the eighth session; kernels/PERF_NOTES.md v10):
+/// prefill_r64 17.7 us against 18.7-18.8; with add, 256 rows took 47.7 us
+/// against 42.4, so adding calls keep 128.
+TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
+  if (p.add) return tc_expand_tile(128, 64);
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+  if (sms <= 0) return tc_expand_tile(128, 64);  // the SM count is unknown
+  const std::int64_t per_wave = kTcExpandBlocksPerSm<64, false, 1> * sms;
+  const std::int64_t chunks = column_chunks(p, kTcExpandBN);
+  const detail::WaveCandidate candidates[] = {
+      {tc_expand_tile(256, 64), row_units(p, 256) * chunks, per_wave},
+      {tc_expand_tile(128, 64), row_units(p, 128) * chunks, per_wave},
+  };
+  return candidates[detail::fullest_last_wave(candidates)].tile;
+}
+
 TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
@@ -177,7 +197,7 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
     return candidates[detail::fullest_last_wave(candidates)].tile;
   }
   if (p.K <= 32) return tc_expand_tile(128, 32);
-  if (p.K <= 64) return tc_expand_tile(128, 64);
+  if (p.K <= 64) return k64_expand_tile(p, key);
   return tc_expand_tile(64, 128);
 }
 #endif

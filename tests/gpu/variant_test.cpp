@@ -296,5 +296,67 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
 #endif
 }
 
+/// The k64 expand (32 < R <= 64) takes 256 rows per block without add when
+/// that grid fills its last wave as well as 128 rows' does, within 1/16 (by
+/// the grids the variants launch and the occupancy the CUDA runtime
+/// reports), else 128 rows; with add, always 128.
+TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
+  SGMV_REQUIRE_DEVICE();
+#if defined(SGMV_BACKEND_HIP)
+  GTEST_SKIP() << "the tensor-core expand is CUDA-only";
+#else
+  if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
+  int sms = 0;
+  SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+  struct Shape {
+    const char* name;
+    std::int64_t segments, seg_len;
+    bool add;
+  };
+  for (const Shape& shape : {Shape{"prefill_r64", 8, 512, false}, Shape{"short", 2, 256, false},
+                             Shape{"prefill_r64 with add", 8, 512, true}}) {
+    SCOPED_TRACE(shape.name);
+    const std::int64_t T = shape.segments * shape.seg_len;
+    OpSpec s =
+        basic_spec(Op::expand, Form::segments, DType::bf16, DType::bf16, DType::bf16, T, 64, 4096);
+    s.L = shape.segments;
+    s.add = shape.add;
+    std::vector<std::int64_t> ids;
+    for (std::int64_t i = 0; i < shape.segments; ++i) ids.push_back(i);
+    s.segments =
+        consecutive_segments(std::vector<std::int64_t>(shape.segments, shape.seg_len), ids);
+    const OpCase c(s);
+    const detail::Problem p = problem_of(c, c.device_args());
+    const auto& registry = detail::Runtime::get().registry();
+    const KernelVariant* chosen =
+        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    ASSERT_NE(chosen, nullptr);
+    if (shape.add) {
+      EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64,add>");
+      continue;
+    }
+    double fill[2] = {0.0, 0.0};
+    const char* const names[2] = {"tc_expand<bf16,256,k64>", "tc_expand<bf16,128,k64>"};
+    for (int i = 0; i < 2; ++i) {
+      const KernelVariant* v = find_variant(names[i]);
+      ASSERT_NE(v, nullptr) << names[i];
+      detail::RawLaunch raw;
+      ASSERT_TRUE(v->describe(p, v->tile, &raw)) << names[i];
+      int per_sm = 0;
+      SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
+      ASSERT_GT(per_sm, 0) << names[i];
+      const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
+      const double per_wave = static_cast<double>(per_sm) * sms;
+      fill[i] = blocks / (std::ceil(blocks / per_wave) * per_wave);
+    }
+    const bool want_256 = fill[0] >= fill[1] - 1.0 / 16;
+    EXPECT_EQ(std::string(chosen->name), names[want_256 ? 0 : 1])
+        << "fills " << fill[0] << " (256 rows) and " << fill[1] << " (128 rows) on " << sms
+        << " SMs";
+  }
+#endif
+}
+
 }  // namespace
 }  // namespace sgmv::test
