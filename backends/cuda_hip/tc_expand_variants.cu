@@ -43,7 +43,7 @@ void register_tc_expand(detail::KernelRegistry& r) {
   r.add(variant<T, O, BM, KW, false, 1>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
   r.add(variant<T, O, BM, KW, true, 1>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
 // Rows per block, K widths and column groups: see tc_expand_tile_for in
-// tile_policy.cu (4 groups for R <= 16 and 2 for R <= 64 measured slower;
+// tile_policy.cu (2 groups for R <= 64 measured slower; 4 groups of k16 and
 // 256 rows of k64 only without add, where the policy takes them).
 #define SGMV_EXPAND_TILES(T, O, NAME)                                     \
   SGMV_EXPAND(T, O, NAME, 64, 16);                                        \
@@ -52,7 +52,8 @@ void register_tc_expand(detail::KernelRegistry& r) {
   SGMV_EXPAND(T, O, NAME, 128, 64);                                       \
   r.add(variant<T, O, 256, 64, false, 1>("tc_expand<" NAME ",256,k64>")); \
   SGMV_EXPAND(T, O, NAME, 64, 128);                                       \
-  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 2)
+  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 2);                                 \
+  r.add(variant<T, O, 128, 16, false, 4>("tc_expand<" NAME ",128,k16,cg4>"))
   SGMV_EXPAND_TILES(F16, F16, "f16");
   SGMV_EXPAND_TILES(F16, F32, "f16>f32");
   SGMV_EXPAND_TILES(BF16, BF16, "bf16");

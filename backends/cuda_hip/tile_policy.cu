@@ -134,32 +134,10 @@ TileOverride read_expand_override() {
   return o;
 }
 
-/// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
-/// 16-wide form up to R = 16), else 128 at a time.
-///
-/// The narrow form has three tiles: 128 rows x 2 column groups (2 blocks
-/// per SM), 128 rows x 1 group and 64 rows x 1 group (3 per SM without
-/// add, 2 with). The policy takes the one whose last wave is fullest, by
-/// more than 1/16; on a tie, the one with fewer, larger blocks (listed
-/// first). On the H100 (132 SMs; device runs 2-5 of the fourth session,
-/// 2 and 9 of the fifth):
-///   prefill_r16  128 x 2 groups, 0.97 of a wave: 17.5 us; 64 x 1, 1.3
-///                waves: 18.2 us; 128 x 1, 0.65 of a wave: 19.9-20.4 us
-///   decode_r16   128 x 2 groups, 256 blocks, 0.97 of a wave: 9.0 us;
-///                128 x 1, 1.3 waves: 10.1 us; 128 x 4 groups: 9.5 us
-///   qkv_r16      128 x 1 and 64 x 1, 0.97 and 1.9 waves: 24.6-25.1 and
-///                24.9-25.9 us; 128 x 2 groups, 1.45 waves: 25.9 us
-///   with add     prefill_r16 128 x 1 33.3-33.9 us against 64 x 1
-///                34.3-34.6 us (both fill their last wave) and 128 x 2
-///                groups, 0.48 of a wave, 47.0 us; decode_r16 128 x 2
-///                groups 11.1-11.2 us against 128 x 1 11.4-11.5 us
-/// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
-/// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
-/// group.
 /// Expand with 32 < R <= 64 (k64) without add: 256 rows per block where
 /// that grid fills its last wave as well as 128 rows' does (within 1/16, as
-/// above): a block loads its B slice (256 columns x R) once for twice the
-/// rows. Short calls keep 128 rows, where 256 would leave SMs idle. On the
+/// for the narrow form below): a block loads its B slice (256 columns x R)
+/// once for twice the rows. Short calls keep 128 rows, where 256 would leave SMs idle. On the
 /// H100 (device runs 3-4 of the eighth session; kernels/PERF_NOTES.md v10):
 /// prefill_r64 17.7 us against 18.7-18.8; with add, 256 rows took 47.7 us
 /// against 42.4, so adding calls keep 128.
@@ -176,6 +154,32 @@ TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
   return candidates[detail::fullest_last_wave(candidates)].tile;
 }
 
+/// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
+/// 16-wide form up to R = 16), else 128 at a time.
+///
+/// The narrow form has four tiles: 128 rows x 4 column groups (without
+/// add only) and x 2 groups (2 blocks per SM), 128 rows x 1 group and 64
+/// rows x 1 group (3 per SM without add, 2 with). The policy takes the one
+/// whose last wave is fullest, by more than 1/16; on a tie, the one with
+/// fewer, larger blocks (listed first). 4 groups, with prefetched weights
+/// (metadata.cuh): a per-token call of 512 tokens over 64 adapters 10.1 us
+/// against 12.7 for 2 groups (both 0.97 of a wave); decode_r16 (4 groups:
+/// 0.48 of a wave) 5.6 against 4.8 (device run 5 of the eighth session).
+/// Earlier, on the H100 (132 SMs; device runs 2-5 of the fourth session,
+/// 2 and 9 of the fifth):
+///   prefill_r16  128 x 2 groups, 0.97 of a wave: 17.5 us; 64 x 1, 1.3
+///                waves: 18.2 us; 128 x 1, 0.65 of a wave: 19.9-20.4 us
+///   decode_r16   128 x 2 groups, 256 blocks, 0.97 of a wave: 9.0 us;
+///                128 x 1, 1.3 waves: 10.1 us; 128 x 4 groups: 9.5 us
+///   qkv_r16      128 x 1 and 64 x 1, 0.97 and 1.9 waves: 24.6-25.1 and
+///                24.9-25.9 us; 128 x 2 groups, 1.45 waves: 25.9 us
+///   with add     prefill_r16 128 x 1 33.3-33.9 us against 64 x 1
+///                34.3-34.6 us (both fill their last wave) and 128 x 2
+///                groups, 0.48 of a wave, 47.0 us; decode_r16 128 x 2
+///                groups 11.1-11.2 us against 128 x 1 11.4-11.5 us
+/// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
+/// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
+/// group.
 TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
   static const TileOverride forced = read_expand_override();
   if (forced.set) return forced.tile;
@@ -188,7 +192,10 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
         p.add ? kTcExpandBlocksPerSm<16, true, 2> : kTcExpandBlocksPerSm<16, false, 2>;
     const std::int64_t units128 = row_units(p, 128), units64 = row_units(p, 64);
     const std::int64_t chunks256 = column_chunks(p, kTcExpandBN);
+    // 4 groups have no adding variant: no blocks, never chosen.
+    const std::int64_t four_group_blocks = p.add ? 0 : units128 * column_chunks(p, 4 * kTcExpandBN);
     const detail::WaveCandidate candidates[] = {
+        {tc_expand_tile(128, 16, 4), four_group_blocks, kTcExpandBlocksPerSm<16, false, 4> * sms},
         {tc_expand_tile(128, 16, 2), units128 * column_chunks(p, 2 * kTcExpandBN),
          two_groups * sms},
         {tc_expand_tile(128, 16, 1), units128 * chunks256, one_group * sms},

@@ -247,8 +247,8 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
   if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
   int sms = 0;
   SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
-  const char* const narrow[] = {"tc_expand<bf16,128,k16,cg2>", "tc_expand<bf16,128,k16>",
-                                "tc_expand<bf16,64,k16>"};
+  const char* const narrow[] = {"tc_expand<bf16,128,k16,cg4>", "tc_expand<bf16,128,k16,cg2>",
+                                "tc_expand<bf16,128,k16>", "tc_expand<bf16,64,k16>"};
   struct Shape {
     const char* name;
     Form form;
