@@ -134,15 +134,17 @@ TileOverride read_expand_override() {
   return o;
 }
 
-/// Expand with 32 < R <= 64 (k64) without add: 256 rows per block where
-/// that grid fills its last wave as well as 128 rows' does (within 1/16, as
-/// for the narrow form below): a block loads its B slice (256 columns x R)
-/// once for twice the rows. Short calls keep 128 rows, where 256 would leave SMs idle. On the
-/// H100 (device runs 3-4 of the eighth session; kernels/PERF_NOTES.md v10):
-/// prefill_r64 17.7 us against 18.7-18.8; with add, 256 rows took 47.7 us
-/// against 42.4, so adding calls keep 128.
+/// Expand with 32 < R <= 64 (k64), segment form without add: 256 rows per
+/// block where that grid fills its last wave as well as 128 rows' does
+/// (within 1/16, as for the narrow form below): a block loads its B slice
+/// (256 columns x R) once for twice the rows. Short calls keep 128 rows,
+/// where 256 would leave SMs idle. On the H100 (device runs 3-4 of the
+/// eighth session; kernels/PERF_NOTES.md v10): prefill_r64 17.7 us against
+/// 18.7-18.8; with add, 256 rows took 47.7 us against 42.4, so adding calls
+/// keep 128. The per-token form keeps 128 too: its blocks hold the tokens of
+/// one adapter (a handful in decode), so 256 rows bring nothing there.
 TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
-  if (p.add) return tc_expand_tile(128, 64);
+  if (p.add || p.form != MetaForm::segments) return tc_expand_tile(128, 64);
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
   if (sms <= 0) return tc_expand_tile(128, 64);  // the SM count is unknown
   const std::int64_t per_wave = kTcExpandBlocksPerSm<64, false, 1> * sms;

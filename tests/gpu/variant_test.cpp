@@ -296,10 +296,11 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
 #endif
 }
 
-/// The k64 expand (32 < R <= 64) takes 256 rows per block without add when
-/// that grid fills its last wave as well as 128 rows' does, within 1/16 (by
-/// the grids the variants launch and the occupancy the CUDA runtime
-/// reports), else 128 rows; with add, always 128.
+/// The k64 expand (32 < R <= 64) of the segment form takes 256 rows per
+/// block without add when that grid fills its last wave as well as 128
+/// rows' does, within 1/16 (by the grids the variants launch and the
+/// occupancy the CUDA runtime reports), else 128 rows; with add, and in the
+/// per-token form, always 128.
 TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
   SGMV_REQUIRE_DEVICE();
 #if defined(SGMV_BACKEND_HIP)
@@ -354,6 +355,20 @@ TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
     EXPECT_EQ(std::string(chosen->name), names[want_256 ? 0 : 1])
         << "fills " << fill[0] << " (256 rows) and " << fill[1] << " (128 rows) on " << sms
         << " SMs";
+  }
+  {
+    SCOPED_TRACE("decode_r64 (per-token form: always 128 rows)");
+    OpSpec s =
+        basic_spec(Op::expand, Form::tokens, DType::bf16, DType::bf16, DType::bf16, 256, 64, 4096);
+    s.L = 32;
+    set_tokens(s, 0.0);
+    const OpCase c(s);
+    const detail::Problem p = problem_of(c, c.device_args());
+    const auto& registry = detail::Runtime::get().registry();
+    const KernelVariant* chosen =
+        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    ASSERT_NE(chosen, nullptr);
+    EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64>");
   }
 #endif
 }
