@@ -159,10 +159,17 @@ __device__ inline void load_out_chunk(const void* base, DType t, Index off, int 
 }
 
 /// Rounds 8 floats once to T and stores them at `dst`: 16-byte stores when
-/// `vec` (all 8 in range and 16-byte aligned), else one element at a time
-/// below `count`.
-template <class T>
+/// `vec` (all 8 in range and 16-byte aligned), evict-first ones when
+/// kStreaming (vendor.cuh), else one element at a time below `count`.
+template <class T, bool kStreaming = false>
 __device__ inline void store8(typename T::storage* dst, bool vec, int count, const float* v) {
+  auto store16 = [](auto* at, const auto& value) {
+    if constexpr (kStreaming) {
+      store_evict_first(at, value);
+    } else {
+      *at = value;
+    }
+  };
   if (vec) {
     if constexpr (T::kVec == 8) {
       std::uint32_t w[4];
@@ -171,10 +178,10 @@ __device__ inline void store8(typename T::storage* dst, bool vec, int count, con
         w[m] = T::dtype == DType::bf16 ? pack_bf16x2(v[2 * m], v[2 * m + 1])
                                        : pack_f16x2(v[2 * m], v[2 * m + 1]);
       }
-      *reinterpret_cast<uint4*>(dst) = make_uint4(w[0], w[1], w[2], w[3]);
+      store16(reinterpret_cast<uint4*>(dst), make_uint4(w[0], w[1], w[2], w[3]));
     } else {
-      reinterpret_cast<float4*>(dst)[0] = make_float4(v[0], v[1], v[2], v[3]);
-      reinterpret_cast<float4*>(dst)[1] = make_float4(v[4], v[5], v[6], v[7]);
+      store16(reinterpret_cast<float4*>(dst), make_float4(v[0], v[1], v[2], v[3]));
+      store16(reinterpret_cast<float4*>(dst) + 1, make_float4(v[4], v[5], v[6], v[7]));
     }
     return;
   }

@@ -18,6 +18,14 @@
 // its accumulators: no shared memory, no barrier between the m16 tiles. The
 // output dtype is a template parameter (the variants cover the input dtype
 // and fp32; other outputs go to the SIMT kernel).
+//
+// Without add, outputs are stored evict-first (st.global.cs): written once,
+// they would otherwise crowd the L2. On the H100 (kernels/PERF_NOTES.md v10,
+// same-run A/B): prefill_r16 14.4 -> 13.6 us, qkv_r16 21.4 -> 20.7,
+// prefill_r64 17.7 -> 17.3, decode_r16 4.74 -> 4.8. With add (the old
+// values are read first) prefill_r16 was unchanged and decode_r16 0.3 us
+// slower, so adding kernels keep plain stores. A flag chosen per call cost
+// registers instead (spills on sm_90).
 
 #pragma once
 
@@ -277,7 +285,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
 #pragma unroll
                 for (int m = 0; m < 8; ++m) v[m] += old[h].get(m);
               }
-              store8<O>(dst, vec(grp), cols(grp), v);
+              store8<O, !ADD>(dst, vec(grp), cols(grp), v);
             }
           };
 

@@ -50,6 +50,12 @@ __device__ inline std::uint64_t ballot(bool pred) { return __ballot(pred); }
 __device__ inline void await_previous_grids() {}
 /// An L2 prefetch hint is CUDA's (see the CUDA section): nothing to do.
 __device__ inline void prefetch_l2(const void* /*line*/) {}
+/// Evict-first stores are CUDA's (see the CUDA section; not measured on
+/// AMD): plain stores.
+template <class V>
+__device__ inline void store_evict_first(V* dst, const V& v) {
+  *dst = v;
+}
 /// Two floats rounded (to nearest even, sgmv's own rounding) to bf16 / fp16
 /// and packed, low first.
 __device__ inline std::uint32_t pack_bf16x2(float lo, float hi) {
@@ -130,6 +136,12 @@ __device__ inline void await_previous_grids() {
 /// await_previous_grids, while the previous grid still runs.
 __device__ inline void prefetch_l2(const void* line) {
   asm volatile("prefetch.global.L2 [%0];" ::"l"(line));
+}
+/// A 16-byte store marked as streaming (st.global.cs: the L2 evicts its line
+/// first), for outputs written once and not read back by the kernel.
+template <class V>
+__device__ inline void store_evict_first(V* dst, const V& v) {
+  __stcs(dst, v);
 }
 /// Two floats rounded (to nearest even) to bf16 / fp16 and packed, low first:
 /// one conversion instruction on sm_80+.
