@@ -34,6 +34,29 @@ __device__ inline void copy16(std::uint32_t dst, const void* src, int src_bytes)
 #endif
 }
 
+/// An L2 policy under which the lines a copy brings in are evicted first
+/// (for data read once).
+__device__ inline std::uint64_t evict_first_policy() {
+  std::uint64_t policy = 0;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;\n" : "=l"(policy));
+#endif
+  return policy;
+}
+
+/// copy16 under an L2 policy (evict_first_policy).
+__device__ inline void copy16(std::uint32_t dst, const void* src, int src_bytes,
+                              std::uint64_t policy) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  asm volatile("cp.async.cg.shared.global.L2::cache_hint [%0], [%1], 16, %2, %3;\n" ::"r"(dst),
+               "l"(src), "r"(src_bytes), "l"(policy)
+               : "memory");
+#else
+  (void)dst, (void)src, (void)src_bytes, (void)policy;
+  __trap();
+#endif
+}
+
 /// Closes the group of copies started since the last commit.
 __device__ inline void commit() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
