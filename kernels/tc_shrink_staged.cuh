@@ -81,14 +81,16 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
       smem_base + static_cast<std::uint32_t>((mw * MT * 16 + g) * kRowBytes);
   const std::uint32_t lane_w = smem_base + static_cast<std::uint32_t>((BM + g) * kRowBytes);
   const int parity = g & 1;
-  // Tiles of R <= 16 (BN <= 16), when the call has one column chunk: each x
-  // row is read by one block alone, so its lines are evicted first and A,
-  // which every row tile of a segment re-reads, keeps its place in the L2.
-  // On the H100 (kernels/PERF_NOTES.md v10): prefill_r16 15.46 -> 14.91 us.
-  // Elsewhere, plain copies: in 32 x 64 k256 the policy's register spilled
-  // and prefill_r64 was slower; the decode_r64 shrink (4 chunks, x re-read)
-  // took 10.7 us against 10.3 with every copy under an evict-normal policy.
-  constexpr bool kHintX = BN <= 16;
+  // The prefill tile of R <= 16 (BN <= 16, KT = 256), when the call has one
+  // column chunk: each x row is read by one block alone, so its lines are
+  // evicted first and A, which every row tile of a segment re-reads, keeps
+  // its place in the L2. On the H100 (kernels/PERF_NOTES.md v10):
+  // prefill_r16 15.46 -> 14.91 us. Elsewhere, plain copies: in 32 x 64 k256
+  // the policy's register spilled and prefill_r64 was slower; the decode_r64
+  // shrink (16 x 16 k512, 4 chunks) took 10.7 us against 10.3 with every
+  // copy under an evict-normal policy, and 10.47 with the hint and its
+  // branch compiled in but not taken.
+  constexpr bool kHintX = BN <= 16 && KT == 256;
   const bool x_once = gridDim.y == 1;
   const std::uint64_t x_policy = kHintX ? async::evict_first_policy() : 0;
 
