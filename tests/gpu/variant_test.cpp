@@ -234,11 +234,34 @@ TEST(TilePolicy, ServingCallsTakeFastVariants) {
   }
 }
 
+#if !defined(SGMV_BACKEND_HIP)
+/// The variant the policy picks for p on device 0.
+const KernelVariant* policy_choice(const detail::Problem& p) {
+  const auto& registry = detail::Runtime::get().registry();
+  return registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+}
+
+/// How full the last wave of blocks of variant `name`'s grid for p is on
+/// `sms` SMs: by the grid the variant launches and the occupancy the CUDA
+/// runtime reports for its kernel (not the policy's own figures).
+void last_wave_fill(const char* name, const detail::Problem& p, int sms, double* fill) {
+  const KernelVariant* v = find_variant(name);
+  ASSERT_NE(v, nullptr) << name;
+  detail::RawLaunch raw;
+  ASSERT_TRUE(v->describe(p, v->tile, &raw)) << name;
+  int per_sm = 0;
+  SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+      &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
+  ASSERT_GT(per_sm, 0) << name;
+  const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
+  const double per_wave = static_cast<double>(per_sm) * sms;
+  *fill = blocks / (std::ceil(blocks / per_wave) * per_wave);
+}
+#endif
+
 /// The narrow expand tile (R <= 16) the policy picks fills its last wave of
-/// blocks at least as well, within 1/16, as the other narrow tiles do: by
-/// the grids their variants launch and the occupancy the CUDA runtime
-/// reports for their kernels (not the policy's own figures). Shapes of
-/// PERFORMANCE.md's r16 workloads.
+/// blocks at least as well, within 1/16, as the other narrow tiles do
+/// (last_wave_fill). Shapes of PERFORMANCE.md's r16 workloads.
 TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
   SGMV_REQUIRE_DEVICE();
 #if defined(SGMV_BACKEND_HIP)
@@ -270,23 +293,12 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
     }
     const OpCase c(s);
     const detail::Problem p = problem_of(c, c.device_args());
-    const auto& registry = detail::Runtime::get().registry();
-    const KernelVariant* chosen =
-        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    const KernelVariant* chosen = policy_choice(p);
     ASSERT_NE(chosen, nullptr);
     double best = 0.0, chosen_fill = -1.0;
     for (const char* name : narrow) {
-      const KernelVariant* v = find_variant(name);
-      ASSERT_NE(v, nullptr) << name;
-      detail::RawLaunch raw;
-      ASSERT_TRUE(v->describe(p, v->tile, &raw)) << name;
-      int per_sm = 0;
-      SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
-      ASSERT_GT(per_sm, 0) << name;
-      const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
-      const double per_wave = static_cast<double>(per_sm) * sms;
-      const double fill = blocks / (std::ceil(blocks / per_wave) * per_wave);
+      double fill = 0.0;
+      ASSERT_NO_FATAL_FAILURE(last_wave_fill(name, p, sms, &fill));
       best = std::max(best, fill);
       if (std::string(name) == chosen->name) chosen_fill = fill;
     }
@@ -298,9 +310,8 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
 
 /// The k64 expand (32 < R <= 64) of the segment form takes 256 rows per
 /// block without add when that grid fills its last wave as well as 128
-/// rows' does, within 1/16 (by the grids the variants launch and the
-/// occupancy the CUDA runtime reports), else 128 rows; with add, and in the
-/// per-token form, always 128.
+/// rows' does, within 1/16 (last_wave_fill), else 128 rows; with add, and
+/// in the per-token form, always 128.
 TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
   SGMV_REQUIRE_DEVICE();
 #if defined(SGMV_BACKEND_HIP)
@@ -328,29 +339,15 @@ TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
         consecutive_segments(std::vector<std::int64_t>(shape.segments, shape.seg_len), ids);
     const OpCase c(s);
     const detail::Problem p = problem_of(c, c.device_args());
-    const auto& registry = detail::Runtime::get().registry();
-    const KernelVariant* chosen =
-        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    const KernelVariant* chosen = policy_choice(p);
     ASSERT_NE(chosen, nullptr);
     if (shape.add) {
       EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64,add>");
       continue;
     }
-    double fill[2] = {0.0, 0.0};
     const char* const names[2] = {"tc_expand<bf16,256,k64>", "tc_expand<bf16,128,k64>"};
-    for (int i = 0; i < 2; ++i) {
-      const KernelVariant* v = find_variant(names[i]);
-      ASSERT_NE(v, nullptr) << names[i];
-      detail::RawLaunch raw;
-      ASSERT_TRUE(v->describe(p, v->tile, &raw)) << names[i];
-      int per_sm = 0;
-      SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
-      ASSERT_GT(per_sm, 0) << names[i];
-      const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
-      const double per_wave = static_cast<double>(per_sm) * sms;
-      fill[i] = blocks / (std::ceil(blocks / per_wave) * per_wave);
-    }
+    double fill[2] = {0.0, 0.0};
+    for (int i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(last_wave_fill(names[i], p, sms, &fill[i]));
     const bool want_256 = fill[0] >= fill[1] - 1.0 / 16;
     EXPECT_EQ(std::string(chosen->name), names[want_256 ? 0 : 1])
         << "fills " << fill[0] << " (256 rows) and " << fill[1] << " (128 rows) on " << sms
@@ -363,10 +360,7 @@ TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
     s.L = 32;
     set_tokens(s, 0.0);
     const OpCase c(s);
-    const detail::Problem p = problem_of(c, c.device_args());
-    const auto& registry = detail::Runtime::get().registry();
-    const KernelVariant* chosen =
-        registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
+    const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
     ASSERT_NE(chosen, nullptr);
     EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64>");
   }
