@@ -259,17 +259,26 @@ void last_wave_fill(const char* name, const detail::Problem& p, int sms, double*
 }
 #endif
 
+/// Tile-policy tests of the tensor-core expand: a CUDA device, its SM count.
+class TcExpandPolicy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SGMV_REQUIRE_DEVICE();
+#if defined(SGMV_BACKEND_HIP)
+    GTEST_SKIP() << "the tensor-core expand is CUDA-only";
+#else
+    if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
+    SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+#endif
+  }
+  int sms = 0;
+};
+
 /// The narrow expand tile (R <= 16) the policy picks fills its last wave of
 /// blocks at least as well, within 1/16, as the other narrow tiles do
 /// (last_wave_fill). Shapes of PERFORMANCE.md's r16 workloads.
-TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
-  SGMV_REQUIRE_DEVICE();
-#if defined(SGMV_BACKEND_HIP)
-  GTEST_SKIP() << "the tensor-core expand is CUDA-only";
-#else
-  if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
-  int sms = 0;
-  SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+TEST_F(TcExpandPolicy, NarrowTileFillsItsLastWave) {
+#if !defined(SGMV_BACKEND_HIP)
   const char* const narrow[] = {"tc_expand<bf16,128,k16,cg4>", "tc_expand<bf16,128,k16,cg2>",
                                 "tc_expand<bf16,128,k16>", "tc_expand<bf16,64,k16>"};
   struct Shape {
@@ -312,14 +321,8 @@ TEST(TilePolicy, NarrowExpandTileFillsItsLastWave) {
 /// block without add when that grid fills its last wave as well as 128
 /// rows' does, within 1/16 (last_wave_fill), else 128 rows; with add, and
 /// in the per-token form, always 128.
-TEST(TilePolicy, K64ExpandTakes256RowsWhereTheyFillTheirLastWave) {
-  SGMV_REQUIRE_DEVICE();
-#if defined(SGMV_BACKEND_HIP)
-  GTEST_SKIP() << "the tensor-core expand is CUDA-only";
-#else
-  if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
-  int sms = 0;
-  SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+TEST_F(TcExpandPolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
+#if !defined(SGMV_BACKEND_HIP)
   struct Shape {
     const char* name;
     std::int64_t segments, seg_len;
