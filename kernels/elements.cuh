@@ -159,8 +159,8 @@ __device__ inline void load_out_chunk(const void* base, DType t, Index off, int 
 }
 
 /// Rounds 8 floats once to T and stores them at `dst`: 16-byte stores when
-/// `vec` (all 8 in range and 16-byte aligned), evict-first ones when
-/// kStreaming (vendor.cuh), else one element at a time below `count`.
+/// `vec` (all 8 in range and 16-byte aligned; evict-first ones when
+/// kStreaming, vendor.cuh), else one element at a time below `count`.
 template <class T, bool kStreaming = false>
 __device__ inline void store8(typename T::storage* dst, bool vec, int count, const float* v) {
   auto store16 = [](auto* at, const auto& value) {

@@ -85,7 +85,7 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   // column chunk: each x row is read by one block alone, so its lines are
   // evicted first and A, which every row tile of a segment re-reads, keeps
   // its place in the L2. On the H100 (kernels/PERF_NOTES.md v10):
-  // prefill_r16 15.46 -> 14.91 us. Elsewhere, plain copies: in 32 x 64 k256
+  // prefill_r16 15.47 -> 15.05 us. Elsewhere, plain copies: in 32 x 64 k256
   // the policy's register spilled and prefill_r64 was slower; the decode_r64
   // shrink (16 x 16 k512, 4 chunks) took 10.7 us against 10.3 with every
   // copy under an evict-normal policy, and 10.47 with the hint and its
