@@ -74,12 +74,24 @@ __device__ inline uint2 load8_guarded(const typename T::storage* row, std::int64
   return make_uint2(e[0] | (e[1] << 16), e[2] | (e[3] << 16));
 }
 
-/// Two mma steps over a 32-wide k chunk loaded with load16 (a: rows g and g+8).
+/// Half H (0 or 1) of a 32-wide k chunk loaded with load16 (a: rows g and
+/// g+8): one mma step over the first or the last four elements of each lane.
+template <class T, int H>
+__device__ inline void mma_half32(float (&d)[4], const uint4& a_lo, const uint4& a_hi,
+                                  const uint4& b) {
+  if constexpr (H == 0) {
+    mma_16816<T>(d, a_lo.x, a_hi.x, a_lo.y, a_hi.y, b.x, b.y);
+  } else {
+    mma_16816<T>(d, a_lo.z, a_hi.z, a_lo.w, a_hi.w, b.z, b.w);
+  }
+}
+
+/// Both mma steps of a 32-wide k chunk loaded with load16 (a: rows g and g+8).
 template <class T>
 __device__ inline void mma_chunk32(float (&d)[4], const uint4& a_lo, const uint4& a_hi,
                                    const uint4& b) {
-  mma_16816<T>(d, a_lo.x, a_hi.x, a_lo.y, a_hi.y, b.x, b.y);
-  mma_16816<T>(d, a_lo.z, a_hi.z, a_lo.w, a_hi.w, b.z, b.w);
+  mma_half32<T, 0>(d, a_lo, a_hi, b);
+  mma_half32<T, 1>(d, a_lo, a_hi, b);
 }
 
 /// One mma step over a 16-wide k chunk loaded with load8.

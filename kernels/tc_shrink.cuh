@@ -7,9 +7,16 @@
 // each warp issues the loads of U chunks before their mmas, so enough bytes
 // stay in flight without shared-memory staging (the decode-sized calls, where
 // this beats tc_shrink_staged.cuh). Partial tiles are summed through shared
-// memory (a tree over the KW groups, finish_shrink_tile, which also serves the
-// staged kernels and their clusters) and rounded once on store. y is
-// overwritten: no atomics, no zeroed buffer.
+// memory (a slot per group along K, added after one barrier: finish_shrink_tile,
+// which also serves the staged kernels and their clusters) and rounded once on
+// store. y is overwritten: no atomics, no zeroed buffer.
+//
+// Latency, not bandwidth, bounds the decode-sized calls, and two changes to
+// the chain of work after the loads paid on the H100 (kernels/PERF_NOTES.md
+// v11): four independent chains of mmas in place of one (decode_r16 shrink
+// 6.27-6.35 -> 5.96-5.99 us), and the partial tiles added in one step in
+// place of a tree of three (every shrink: prefill_r16 15.0 -> 14.8, prefill_r64
+// 19.4 -> 18.9, decode_r16 6.0 -> 5.8, decode_r64 10.3 -> 9.95).
 #pragma once
 
 #include <cstdint>
@@ -40,15 +47,15 @@ struct ShrinkShape {
       kLoadsPerChunk <= 3
           ? 16
           : (32 / kLoadsPerChunk < 2 ? 2 : (32 / kLoadsPerChunk > 8 ? 8 : 32 / kLoadsPerChunk));
-  static constexpr int kSlots = KW > 1 ? KW / 2 : 1;  // partial tiles in shared memory
+  static constexpr int kSlots = KW;  // partial tiles in shared memory, one per warp group along K
   static_assert(MW * KW == kWarps && RM % 16 == 0 && BN % 8 == 0, "tile");
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");
 };
 
 /// The end of every tensor-core shrink tile: the partial sums of the KW
 /// warp groups along K (acc, in mma C-fragment layout, warp group mw of MW
-/// along the rows) are added through shared memory `partial` (kSlots tiles of
-/// BM x BN floats: a tree), then across the CS blocks of a cluster through
+/// along the rows) are added through shared memory `partial` (KW tiles of
+/// BM x BN floats, one per group), then across the CS blocks of a cluster through
 /// distributed shared memory, scaled and rounded once on store. y is
 /// overwritten. Uniform across the block (and cluster): it synchronises.
 template <int BM, int BN, int MW, int CS, int MT, int NT>
@@ -63,8 +70,9 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
   const SliceArgs& sl = p.slice[cc.slice];
 
-  // A tree over the KW warp groups through the slots; each warp writes and
-  // reads only its own rows (mw) of a slot.
+  // Each warp group along K writes its sums to a slot of its own (its rows,
+  // mw, of slot kq); after one barrier, a thread per element adds the KW
+  // slots, always in the same order.
   auto each_fragment = [&](auto&& f) {
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
@@ -79,39 +87,34 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
       }
     }
   };
+  constexpr int kElems = BM * BN;
   __syncthreads();  // the previous user of `partial` is done with it
-#pragma unroll
-  for (int half = KW / 2; half >= 1; half /= 2) {
-    if (kq >= half && kq < 2 * half) {
-      float* slot = partial + (kq - half) * BM * BN;
-      each_fragment([&](float v, int idx) { slot[idx] = v; });
-    }
-    __syncthreads();
-    if (kq < half) {
-      const float* slot = partial + kq * BM * BN;
-      each_fragment([&](float& v, int idx) { v += slot[idx]; });
-    }
-    __syncthreads();
-  }
-  if (kq == 0) each_fragment([&](float v, int idx) { partial[idx] = v; });
+  float* const own = partial + kq * kElems;
+  each_fragment([&](float v, int idx) { own[idx] = v; });
   if constexpr (CS > 1) {
-    cluster::sync();  // every block's tile sum is in its slot 0
+    cluster::sync();  // every block's slots are written
   } else {
     __syncthreads();
   }
 
   // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
-  constexpr int kElems = BM * BN, kPer = (kElems + CS - 1) / CS;
+  constexpr int kPer = (kElems + CS - 1) / CS;
   const int e0 = rank * kPer;
   const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
   for (int e = e0 + tid; e < e1; e += kBlockThreads) {
     const int row = e / BN, col = e % BN;
     if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
-    float sum = partial[e];
+    float sum = 0.0f;
+#pragma unroll
+    for (int q = 0; q < KW; ++q) sum += partial[q * kElems + e];
     if constexpr (CS > 1) {
 #pragma unroll
       for (int b = 0; b < CS; ++b) {
-        if (b != rank) sum += cluster::load_remote(&partial[e], static_cast<unsigned>(b));
+        if (b == rank) continue;
+#pragma unroll
+        for (int q = 0; q < KW; ++q) {
+          sum += cluster::load_remote(&partial[q * kElems + e], static_cast<unsigned>(b));
+        }
       }
     }
     const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
@@ -160,7 +163,10 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
     // Full 32-wide k chunks [0, full): warp group kq takes every KW-th,
     // U per iteration.
     const std::int64_t K = p.K, full = K / 32;
-    float acc[MT][NT][4] = {};
+    // Four chains of mmas: the two halves of every chunk, of even and odd
+    // chunks, add into sums of their own (part), so that an mma does not wait
+    // for the one just before it (decode_r16 holds one m16 x n8 tile per warp).
+    float part[4][MT][NT][4] = {};
     // U chunks per iteration, all loads before the mmas; the last iteration
     // may be partial (its dead chunks load nothing and multiply nothing).
     for (std::int64_t ch = kq; ch < full; ch += U * KW) {
@@ -186,8 +192,21 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
         for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
           for (int nt = 0; nt < NT; ++nt) {
-            mma_chunk32<T>(acc[mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
+            mma_half32<T, 0>(part[2 * (u & 1)][mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
+            mma_half32<T, 1>(part[2 * (u & 1) + 1][mt][nt], xs[u][mt][0], xs[u][mt][1], ws[u][nt]);
           }
+        }
+      }
+    }
+    float acc[MT][NT][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+      for (int nt = 0; nt < NT; ++nt) {
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          acc[mt][nt][q] =
+              (part[0][mt][nt][q] + part[1][mt][nt][q]) + (part[2][mt][nt][q] + part[3][mt][nt][q]);
         }
       }
     }

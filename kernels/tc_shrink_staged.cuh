@@ -44,7 +44,7 @@ struct StagedShrinkShape {
   static constexpr int kRows = BM + BN;
   static constexpr int kStageBytes = kRows * KT * 2;
   static constexpr int kCopies = (kRows * kUnits + kBlockThreads - 1) / kBlockThreads;
-  static constexpr int kSlots = KW > 1 ? KW / 2 : 1;
+  static constexpr int kSlots = KW;  // finish_shrink_tile's partial tiles
   static constexpr int kPartialBytes = kSlots * BM * BN * 4;
   static constexpr int kSmemBytes =
       STAGES * kStageBytes > kPartialBytes ? STAGES* kStageBytes : kPartialBytes;
@@ -157,7 +157,11 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
           if (s < n_steps) issue(s, s);
           async::commit();
         }
-        float acc[MT][NT][4] = {};
+        // Narrow tiles (few m16 x n8 tiles per warp) add the last half of
+        // every chunk into a second set of sums, acc_hi: two chains of mmas
+        // where one would make each mma wait for the one before.
+        constexpr bool kTwoChains = MT * NT <= 2;
+        float acc[MT][NT][4] = {}, acc_hi[kTwoChains ? MT : 1][kTwoChains ? NT : 1][4] = {};
 #pragma unroll 1  // unrolling the steps only costs registers: the copies run ahead
         for (int step = 0; step < n_steps; ++step) {
           async::wait<STAGES - 2>();
@@ -181,7 +185,14 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
             for (int nt = 0; nt < NT; ++nt) {
               const uint4 b = async::load_shared16(lane_w + unit + nt * 8 * kRowBytes);
 #pragma unroll
-              for (int mt = 0; mt < MT; ++mt) mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b);
+              for (int mt = 0; mt < MT; ++mt) {
+                if constexpr (kTwoChains) {
+                  mma_half32<T, 0>(acc[mt][nt], a[mt][0], a[mt][1], b);
+                  mma_half32<T, 1>(acc_hi[mt][nt], a[mt][0], a[mt][1], b);
+                } else {
+                  mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b);
+                }
+              }
             }
           }
           // Refill the stage every warp finished with before this step's barrier.
@@ -190,6 +201,16 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
           async::commit();
         }
         async::wait<0>();
+        if constexpr (kTwoChains) {
+#pragma unroll
+          for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+            for (int nt = 0; nt < NT; ++nt) {
+#pragma unroll
+              for (int q = 0; q < 4; ++q) acc[mt][nt][q] += acc_hi[mt][nt][q];
+            }
+          }
+        }
         finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, reinterpret_cast<float*>(smem));
       });
 }
