@@ -16,7 +16,7 @@
 // v11): four independent chains of mmas in place of one (decode_r16 shrink
 // 6.27-6.35 -> 5.96-5.99 us), and the partial tiles added in one step in
 // place of a tree of three (every shrink: prefill_r16 15.0 -> 14.8, prefill_r64
-// 19.4 -> 18.9, decode_r16 6.0 -> 5.8, decode_r64 10.3 -> 9.95).
+// 19.4 -> 18.9, decode_r16 6.0 -> 5.8, decode_r64 10.25 -> 9.95).
 #pragma once
 
 #include <cstdint>
