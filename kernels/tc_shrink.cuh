@@ -52,6 +52,20 @@ struct ShrinkShape {
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");
 };
 
+/// acc += more, element by element: the sums of two independent chains of
+/// mmas over the same m16 x n8 tiles.
+template <int MT, int NT>
+__device__ __forceinline__ void add_tiles(float (&acc)[MT][NT][4], const float (&more)[MT][NT][4]) {
+#pragma unroll
+  for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+    for (int nt = 0; nt < NT; ++nt) {
+#pragma unroll
+      for (int q = 0; q < 4; ++q) acc[mt][nt][q] += more[mt][nt][q];
+    }
+  }
+}
+
 /// The end of every tensor-core shrink tile: the partial sums of the KW
 /// warp groups along K (acc, in mma C-fragment layout, warp group mw of MW
 /// along the rows) are added through shared memory `partial` (KW tiles of
@@ -198,18 +212,11 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
         }
       }
     }
-    float acc[MT][NT][4];
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-      for (int nt = 0; nt < NT; ++nt) {
-#pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          acc[mt][nt][q] =
-              (part[0][mt][nt][q] + part[1][mt][nt][q]) + (part[2][mt][nt][q] + part[3][mt][nt][q]);
-        }
-      }
-    }
+    // (part 0 + part 1) + (part 2 + part 3), into part 0.
+    add_tiles(part[0], part[1]);
+    add_tiles(part[2], part[3]);
+    add_tiles(part[0], part[2]);
+    float(&acc)[MT][NT][4] = part[0];
     // The K % 32 tail, by one warp.
     if (K > full * 32 && kq == KW - 1) {
       std::int64_t k = full * 32;

@@ -201,16 +201,7 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
           async::commit();
         }
         async::wait<0>();
-        if constexpr (kTwoChains) {
-#pragma unroll
-          for (int mt = 0; mt < MT; ++mt) {
-#pragma unroll
-            for (int nt = 0; nt < NT; ++nt) {
-#pragma unroll
-              for (int q = 0; q < 4; ++q) acc[mt][nt][q] += acc_hi[mt][nt][q];
-            }
-          }
-        }
+        if constexpr (kTwoChains) add_tiles(acc, acc_hi);
         finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, reinterpret_cast<float*>(smem));
       });
 }
