@@ -66,6 +66,46 @@ __device__ __forceinline__ void add_tiles(float (&acc)[MT][NT][4], const float (
   }
 }
 
+/// The last step of every tensor-core shrink tile: `partial` holds KW
+/// partial BM x BN tiles (row-major, one per warp group along K) in every
+/// block of a cluster of CS; block `rank` adds, for its share of the
+/// elements, the KW slots of every block (always in the same order), scales,
+/// rounds once and stores the rows of the tile that exist. The caller
+/// synchronised the block (cluster) after writing the slots.
+template <int BM, int BN, int KW, int CS>
+__device__ __forceinline__ void sum_and_store_tile(const Problem& p, const RowTile& tile,
+                                                   const ColumnChunk& cc, const float* partial) {
+  const int tid = static_cast<int>(threadIdx.x);
+  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
+  const SliceArgs& sl = p.slice[cc.slice];
+  constexpr int kElems = BM * BN;
+  // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
+  constexpr int kPer = (kElems + CS - 1) / CS;
+  const int e0 = rank * kPer;
+  const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
+  for (int e = e0 + tid; e < e1; e += kBlockThreads) {
+    const int row = e / BN, col = e % BN;
+    if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
+    float sum = 0.0f;
+#pragma unroll
+    for (int q = 0; q < KW; ++q) sum += partial[q * kElems + e];
+    if constexpr (CS > 1) {
+#pragma unroll
+      for (int b = 0; b < CS; ++b) {
+        if (b == rank) continue;
+#pragma unroll
+        for (int q = 0; q < KW; ++q) {
+          sum += cluster::load_remote(&partial[q * kElems + e], static_cast<unsigned>(b));
+        }
+      }
+    }
+    const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
+    float v = p.scale * sum;
+    if (p.add) v += load_dyn(p.out, p.out_dtype, off);
+    store_dyn(p.out, p.out_dtype, off, v);
+  }
+}
+
 /// The end of every tensor-core shrink tile: the partial sums of the KW
 /// warp groups along K (acc, in mma C-fragment layout, warp group mw of MW
 /// along the rows) are added through shared memory `partial` (KW tiles of
@@ -81,8 +121,6 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
   const int mw = warp / KW, kq = warp % KW;
-  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
-  const SliceArgs& sl = p.slice[cc.slice];
 
   // Each warp group along K writes its sums to a slot of its own (its rows,
   // mw, of slot kq); after one barrier, a thread per element adds the KW
@@ -111,31 +149,7 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
     __syncthreads();
   }
 
-  // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
-  constexpr int kPer = (kElems + CS - 1) / CS;
-  const int e0 = rank * kPer;
-  const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
-  for (int e = e0 + tid; e < e1; e += kBlockThreads) {
-    const int row = e / BN, col = e % BN;
-    if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
-    float sum = 0.0f;
-#pragma unroll
-    for (int q = 0; q < KW; ++q) sum += partial[q * kElems + e];
-    if constexpr (CS > 1) {
-#pragma unroll
-      for (int b = 0; b < CS; ++b) {
-        if (b == rank) continue;
-#pragma unroll
-        for (int q = 0; q < KW; ++q) {
-          sum += cluster::load_remote(&partial[q * kElems + e], static_cast<unsigned>(b));
-        }
-      }
-    }
-    const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
-    float v = p.scale * sum;
-    if (p.add) v += load_dyn(p.out, p.out_dtype, off);
-    store_dyn(p.out, p.out_dtype, off, v);
-  }
+  sum_and_store_tile<BM, BN, KW, CS>(p, tile, cc, partial);
   if constexpr (CS > 1) cluster::sync();  // slot 0 stays alive until every block has read it
 }
 

@@ -124,11 +124,11 @@ stage memcheck2 sanitizer.log 240 $SAN --tool memcheck \
   "$TESTS/sgmv_conformance_tests" --gtest_brief=1 --gtest_filter='-Overflow*:MultiDevice*'
 stage memcheck3 sanitizer.log 120 $SAN --tool memcheck \
   "$TESTS/sgmv_error_tests" --gtest_brief=1 --gtest_filter='Errors/DeviceFaults.*'
-# Kernels that share memory: the shrink reductions (block and cluster), the
+# Kernels that share memory: the shrink reductions (block, cluster, wgmma), the
 # per-token gathering (every kernel), in both metadata forms.
 stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazard \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1 \
-  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_staged_cluster_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
+  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_staged_cluster_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
 
 # ---- benchmark ---------------------------------------------------------------
 : >"$OUT/bench.txt"
@@ -168,10 +168,10 @@ tune_expand() {
 }
 # TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
 # expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT,CS =
-# staged (cp.async), BM,BN,MW,CS = register-direct; expand tiles BM,KW or
+# staged (cp.async), w:STAGES = wgmma (sm_90a), BM,BN,MW,CS = register-direct; expand tiles BM,KW or
 # BM,KW,CG with CG column groups).
 TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
-  prefill_r64 shrink s:32,64,128,2 s:32,64,128,1;
+  prefill_r64 shrink w:8 w:4 s:32,64,256,1 s:32,64,128,1;
   decode_r16 shrink 16,8,1,1 16,16,1,1;
   decode_r64 shrink 16,8,1,1 16,16,1,1;
   prefill_r16 expand 64,16 128,16 128,32;

@@ -11,8 +11,10 @@
 #include "sgmv/core/wave_fill.hpp"
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-#include "kernels/tc_expand.cuh"         // kTcExpandBlocksPerSm
-#include "kernels/tc_shrink_staged.cuh"  // kStagedShrinkSmem
+#include "backends/cuda_hip/variants.hpp"  // have_wgmma_shrink
+#include "kernels/tc_expand.cuh"           // kTcExpandBlocksPerSm
+#include "kernels/tc_shrink_staged.cuh"    // kStagedShrinkSmem
+#include "kernels/tc_shrink_wgmma.cuh"     // kWgmmaShrinkSmem
 #endif
 
 namespace sgmv::gpu {
@@ -39,6 +41,7 @@ bool tensor_core_call(const LaunchKey& key) {
 
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
 /// benchmarking tiles against each other): "s:BM,BN,KT,CS" a staged tile,
+/// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
 /// "BM,BN,MW,CS" a register-direct one. A tile that no variant implements
 /// falls back to the generic kernel.
 struct TileOverride {
@@ -49,6 +52,12 @@ TileOverride read_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
   if (text == nullptr) return o;
+  int stages = 0;
+  if (std::sscanf(text, "w:%d", &stages) == 1 && stages > 0) {
+    o.set = true;
+    o.tile = tc_wgmma_shrink_tile(stages);
+    return o;
+  }
   const bool staged = text[0] == 's' && text[1] == ':';
   int bm = 0, bn = 0, third = 0, cs = 0;
   if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 && bm > 0 &&
@@ -98,14 +107,41 @@ TileConfig staged_shrink_tile(const Problem& p, int device) {
   return tc_staged_shrink_tile(BM, BN, alone && fits ? 2 * KT : KT, 1);
 }
 
+/// Whether `device` runs the wgmma shrink: this build has it (sm_90a code)
+/// and the device has compute capability 9.0, the only one sm_90a code runs on.
+bool wgmma_shrink_runs(int device) {
+  return have_wgmma_shrink() &&
+         device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) == 9 &&
+         device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMinor)>(device) == 0;
+}
+
+/// The prefill tile of R > 32 on devices that run wgmma: 8 stages (193 KiB)
+/// when the grid has at most one block per SM and the device's shared memory
+/// per block holds them, else 4 (two blocks per SM). On the H100 against the
+/// staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94 ->
+/// 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R = 128
+/// 26.5 -> 26.25.
+TileConfig wgmma_shrink_tile(const Problem& p, int device) {
+  constexpr int kDeepBytes =
+      kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep> +
+      static_cast<int>(sizeof(TokenList));
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
+  const bool alone =
+      sms > 0 && row_units(p, kWgmmaShrinkBM) * column_chunks(p, kWgmmaShrinkBN) <= sms;
+  const bool fits =
+      device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >= kDeepBytes;
+  return tc_wgmma_shrink_tile(alone && fits ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages);
+}
+
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
 /// latency: register-direct 16-row tiles up to R = 32, 8 columns wide up to
 /// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile.
 /// Prefill: staged (cp.async) tiles, single blocks (the sm_90 cluster tiles
 /// that split K lost at every rank once calls ran back to back with
-/// programmatic dependent launch). Choices measured on the H100
-/// (kernels/PERF_NOTES.md v8, device runs 12, 14 and 15 of the sixth
-/// session; v9 for the deep variants).
+/// programmatic dependent launch); above R = 32 on compute capability 9.0,
+/// the wgmma tile. Choices measured on the H100 (kernels/PERF_NOTES.md v8,
+/// device runs 12, 14 and 15 of the sixth session; v9 for the deep
+/// variants; v12 for wgmma).
 TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   static const TileOverride forced = read_override();
   if (forced.set) return forced.tile;
@@ -117,6 +153,7 @@ TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   }
   if (n <= 16) return staged_shrink_tile<16, 16, 256>(p, device);
   if (n <= 32) return staged_shrink_tile<32, 32, 128>(p, device);
+  if (wgmma_shrink_runs(device)) return wgmma_shrink_tile(p, device);
   return staged_shrink_tile<32, 64, 128>(p, device);
 }
 

@@ -16,6 +16,11 @@ void register_tc_shrink_bf16(detail::KernelRegistry& registry);
 void register_tc_expand(detail::KernelRegistry& registry);
 /// Cluster (sm_90) shrink variants: empty unless the build targets sm_90.
 void register_tc_shrink_cluster(detail::KernelRegistry& registry);
+/// wgmma (sm_90a) shrink variants: empty unless the build targets sm_90.
+void register_tc_shrink_wgmma(detail::KernelRegistry& registry);
+/// Whether this build registered them (the tile policy picks them only then,
+/// and only on devices of compute capability 9.0).
+bool have_wgmma_shrink();
 
 /// Priorities: among variants that match a key, the most specialised wins.
 inline constexpr int kPriorityGeneric = 0;  // any dtypes, any alignment (+1 for i32)

@@ -120,16 +120,27 @@ const KernelVariant* find_variant(const std::string& name) {
   return nullptr;
 }
 
-/// Thread-block-cluster variants need compute capability 9.0.
-bool device_runs(const KernelVariant& v) {
+/// Why device 0 cannot run variant v (empty: it can). Thread-block-cluster
+/// variants need compute capability 9.0 or newer; wgmma variants (sm_90a
+/// code) exactly 9.0.
+std::string cannot_run(const KernelVariant& v) {
 #if defined(SGMV_BACKEND_HIP)
   (void)v;
-  return true;
+  return {};
 #else
-  if (std::string(v.name).find("cluster") == std::string::npos) return true;
-  int major = 0;
-  return cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0) == cudaSuccess &&
-         major >= 9;
+  const std::string name = v.name;
+  const bool cluster = name.find("cluster") != std::string::npos;
+  const bool wgmma = name.find("wgmma") != std::string::npos;
+  if (!cluster && !wgmma) return {};
+  int major = 0, minor = 0;
+  if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0) != cudaSuccess ||
+      cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, 0) != cudaSuccess) {
+    return "the device's compute capability is unknown";
+  }
+  if (cluster && major < 9) return name + " needs compute capability 9.0 or newer";
+  if (wgmma && (major != 9 || minor != 0))
+    return name + " (sm_90a code) needs compute capability 9.0";
+  return {};
 #endif
 }
 
@@ -137,7 +148,8 @@ TEST_P(EveryVariant, MatchesReference) {
   SGMV_REQUIRE_DEVICE();
   const KernelVariant* v = find_variant(GetParam());
   ASSERT_NE(v, nullptr);
-  if (!device_runs(*v)) GTEST_SKIP() << v->name << " needs compute capability 9.0";
+  const std::string why = cannot_run(*v);
+  if (!why.empty()) GTEST_SKIP() << why;
   const bool shrink = v->op == detail::OpKind::shrink;
   for (Form form : {Form::segments, Form::tokens}) {
     for (DType out : {DType::f32, DType::bf16}) {
@@ -259,13 +271,13 @@ void last_wave_fill(const char* name, const detail::Problem& p, int sms, double*
 }
 #endif
 
-/// Tile-policy tests of the tensor-core expand: a CUDA device, its SM count.
-class TcExpandPolicy : public ::testing::Test {
+/// Tile-policy tests of the tensor-core kernels: a CUDA device, its SM count.
+class CudaTilePolicy : public ::testing::Test {
  protected:
   void SetUp() override {
     SGMV_REQUIRE_DEVICE();
 #if defined(SGMV_BACKEND_HIP)
-    GTEST_SKIP() << "the tensor-core expand is CUDA-only";
+    GTEST_SKIP() << "the tensor-core kernels are CUDA-only";
 #else
     if (std::string(backend_name()) != "cuda") GTEST_SKIP() << "CUDA backend only";
     SGMV_GPU_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
@@ -277,7 +289,7 @@ class TcExpandPolicy : public ::testing::Test {
 /// The narrow expand tile (R <= 16) the policy picks fills its last wave of
 /// blocks at least as well, within 1/16, as the other narrow tiles do
 /// (last_wave_fill). Shapes of PERFORMANCE.md's r16 workloads.
-TEST_F(TcExpandPolicy, NarrowTileFillsItsLastWave) {
+TEST_F(CudaTilePolicy, NarrowTileFillsItsLastWave) {
 #if !defined(SGMV_BACKEND_HIP)
   const char* const narrow[] = {"tc_expand<bf16,128,k16,cg4>", "tc_expand<bf16,128,k16,cg2>",
                                 "tc_expand<bf16,128,k16>", "tc_expand<bf16,64,k16>"};
@@ -321,7 +333,7 @@ TEST_F(TcExpandPolicy, NarrowTileFillsItsLastWave) {
 /// block without add when that grid fills its last wave as well as 128
 /// rows' does, within 1/16 (last_wave_fill), else 128 rows; with add, and
 /// in the per-token form, always 128.
-TEST_F(TcExpandPolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
+TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
 #if !defined(SGMV_BACKEND_HIP)
   struct Shape {
     const char* name;
@@ -366,6 +378,38 @@ TEST_F(TcExpandPolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
     const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
     ASSERT_NE(chosen, nullptr);
     EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64>");
+  }
+#endif
+}
+
+/// The prefill shrink of R > 32 (32 x 64 tiles): where the device runs the
+/// wgmma variants (compute capability 9.0, a build with sm_90a code), the
+/// policy takes them, 8 stages deep when the grid has at most one block per
+/// SM (prefill_r64: 128 blocks) and 4 deep otherwise (R = 128: 256 blocks);
+/// elsewhere the staged cp.async tiles.
+TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
+#if !defined(SGMV_BACKEND_HIP)
+  const KernelVariant* wgmma = find_variant("tc_shrink_wgmma<bf16,32x64,k128,s4>");
+  const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
+  for (const int rank : {64, 128}) {
+    SCOPED_TRACE("R = " + std::to_string(rank));
+    OpSpec s = basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::bf16, 4096,
+                          4096, rank);
+    s.L = 8;
+    s.segments = consecutive_segments(std::vector<std::int64_t>(8, 512), {0, 1, 2, 3, 4, 5, 6, 7});
+    const OpCase c(s);
+    const detail::Problem p = problem_of(c, c.device_args());
+    const KernelVariant* chosen = policy_choice(p);
+    ASSERT_NE(chosen, nullptr);
+    const std::string name = chosen->name;
+    if (!runs) {
+      EXPECT_EQ(name.rfind("tc_shrink_staged<bf16,32x64", 0), 0u) << name;
+      continue;
+    }
+    const std::int64_t blocks = (4096 / 32) * (rank / 64);
+    const char* want = blocks <= sms ? "tc_shrink_wgmma<bf16,32x64,k128,s8>"
+                                     : "tc_shrink_wgmma<bf16,32x64,k128,s4>";
+    EXPECT_EQ(name, want) << blocks << " blocks on " << sms << " SMs";
   }
 #endif
 }

@@ -1,0 +1,54 @@
+// Registers the shrink kernels on the warpgroup tensor-core instructions
+// (wgmma, kernels/tc_shrink_wgmma.cuh): 32 rows x 64 outputs, the prefill
+// tile of R > 32 on devices of compute capability 9.0. Built for the
+// arch-specific sm_90a target alone (backends/cuda/CMakeLists.txt defines
+// SGMV_CUDA_SM90A_TU there), whose code runs on 9.0 devices only; the tile
+// policy and the tests ask for them there alone. Elsewhere, and under HIP,
+// the registration is empty.
+#include "backends/cuda_hip/tiles.hpp"
+#include "backends/cuda_hip/variants.hpp"
+#include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
+
+#if defined(SGMV_CUDA_FAST_PATHS) && defined(SGMV_CUDA_SM90A_TU)
+#include "backends/cuda_hip/tc_shrink_variants.cuh"
+#include "kernels/tc_shrink_wgmma.cuh"
+
+namespace sgmv::gpu {
+namespace {
+
+template <class T, int STAGES>
+detail::KernelVariant variant(const char* name) {
+  constexpr int BM = kWgmmaShrinkBM, KT = kWgmmaShrinkKT;
+  return tc_shrink_common(
+      make_variant<&tc_shrink_wgmma_kernel<T, BM, KT, STAGES>, BM, kWgmmaShrinkBN, 1,
+                   kWgmmaShrinkSmem<BM, KT, STAGES>>(name, detail::OpKind::shrink),
+      T::dtype, tc_wgmma_shrink_tile(STAGES));
+}
+
+template <class T>
+void register_dtype(detail::KernelRegistry& r) {
+  constexpr bool bf16 = T::dtype == DType::bf16;
+  // The two depths the policy picks from (tile_policy.cu).
+  r.add(variant<T, kWgmmaShrinkStages>(bf16 ? "tc_shrink_wgmma<bf16,32x64,k128,s4>"
+                                            : "tc_shrink_wgmma<f16,32x64,k128,s4>"));
+  r.add(variant<T, kWgmmaShrinkStagesDeep>(bf16 ? "tc_shrink_wgmma<bf16,32x64,k128,s8>"
+                                                : "tc_shrink_wgmma<f16,32x64,k128,s8>"));
+}
+
+}  // namespace
+
+void register_tc_shrink_wgmma(detail::KernelRegistry& r) {
+  register_dtype<BF16>(r);
+  register_dtype<F16>(r);
+}
+
+bool have_wgmma_shrink() { return true; }
+
+}  // namespace sgmv::gpu
+
+#else
+namespace sgmv::gpu {
+void register_tc_shrink_wgmma(detail::KernelRegistry&) {}
+bool have_wgmma_shrink() { return false; }
+}  // namespace sgmv::gpu
+#endif

@@ -1,0 +1,190 @@
+// Shrink on the warpgroup tensor-core instructions (wgmma, CUDA sm_90a):
+// the prefill tile of 64 outputs (R >= 64), where the mma.sync form
+// (tc_shrink_staged.cuh) is bound by the SMs' instruction stream.
+//
+// A block computes BM tokens x 64 outputs of y, as y^T = A x^T: the 64 rows
+// of A (one column chunk) are wgmma's M = 64, the BM tokens its N, both
+// operands K-major in shared memory. K is walked in steps of KT (KT / 64
+// slabs of 64 elements): each step's A and x rows are copied with 16-byte
+// cp.async, STAGES - 1 steps ahead, into the 128-byte-swizzled layout that
+// wgmma reads (kernels/wgmma.cuh). The block's two warpgroups take the even
+// and the odd slabs of every step; their partial tiles are added through
+// shared memory (sum_and_store_tile). One wgmma replaces 16 mma.sync and
+// their fragment loads, so the instruction stream stays short.
+//
+// On the H100 (kernels/PERF_NOTES.md v12), against the staged 32 x 64
+// tiles: prefill_r64 18.94 -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192
+// tokens 31.8 -> 30.85; 64-row tiles (64 blocks) and clusters of 2 or 4
+// blocks splitting K were slower (19.85-28.6 us on prefill_r64).
+//
+// Rows past the tile copy its last row and A rows past the chunk its last
+// one (never stored), as in the staged kernel; only a step that reaches
+// past K zero-fills the elements past it.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/async_copy.cuh"
+#include "kernels/tc_shrink.cuh"
+#include "kernels/wgmma.cuh"
+
+#if defined(SGMV_CUDA_FAST_PATHS)
+
+namespace sgmv::gpu {
+
+/// Shape constants of one wgmma shrink kernel instance.
+template <int BM, int KT, int STAGES>
+struct WgmmaShrinkShape {
+  static constexpr int BN = 64;                        // outputs per block: wgmma's M
+  static constexpr int kGroups = kBlockThreads / 128;  // warpgroups, splitting the slabs
+  static constexpr int kSlabs = KT / wgmma::kSlabK;    // slabs per step
+  static constexpr int kRows = BN + BM;                // A rows, then x rows, per slab
+  static constexpr int kSlabBytes = kRows * wgmma::kRowBytes;
+  static constexpr int kStageBytes = kSlabs * kSlabBytes;
+  static constexpr int kUnits = KT / 8;  // 16-byte units per row and step
+  static constexpr int kRowsPerRound = kBlockThreads / kUnits;
+  static constexpr int kCopies = (kRows + kRowsPerRound - 1) / kRowsPerRound;
+  static constexpr int kPartialBytes = kGroups * BM * BN * 4;
+  static constexpr int kAlign = 1024;  // the swizzle's period: slabs start on it
+  static constexpr int kSmemBytes =
+      (STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes) + kAlign;
+  static_assert(BM == 32, "wgmma N: kernels/wgmma.cuh has m64n32k16");
+  static_assert(kSlabs % kGroups == 0, "every warpgroup takes the same number of slabs");
+  static_assert(kSlabBytes % kAlign == 0 && (BN * wgmma::kRowBytes) % kAlign == 0, "alignment");
+  static_assert(kBlockThreads % kUnits == 0 && kRowsPerRound % 8 == 0,
+                "a thread copies rows of one swizzle phase");
+};
+
+template <class T, int BM, int KT, int STAGES>
+__device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
+  using Shape = WgmmaShrinkShape<BM, KT, STAGES>;
+  constexpr int BN = Shape::BN, kUnits = Shape::kUnits, kCopies = Shape::kCopies;
+  constexpr int kRowsPerRound = Shape::kRowsPerRound;
+  constexpr int kAcc = BM / 2;  // accumulators per thread (m64 x BM)
+  using S = typename T::storage;
+  __shared__ TokenList scratch;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const int tid = static_cast<int>(threadIdx.x);
+  const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int g = lane / 4, c = lane % 4;
+  // Slabs start on the swizzle's 1024-byte period (wgmma::descriptor).
+  const std::uint32_t raw_base = async::smem_addr(smem_raw);
+  const std::uint32_t pad = (Shape::kAlign - raw_base % Shape::kAlign) % Shape::kAlign;
+  const std::uint32_t smem_base = raw_base + pad;
+  float* const partial = reinterpret_cast<float*>(smem_raw + pad);
+
+  // Copies: thread tid moves unit `cu` (slab cu / 8, unit cu % 8 of its row)
+  // of rows cr + i * kRowsPerRound, all of one swizzle phase (cr % 8).
+  const int cu = tid % kUnits, cr = tid / kUnits;
+  const std::uint32_t copy_dst =
+      static_cast<std::uint32_t>((cu / 8) * Shape::kSlabBytes + wgmma::swizzled(cr, cu % 8));
+
+  for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+    const ColumnChunk cc = column_chunk(p, chunk, BN);
+    const SliceArgs& sl = p.slice[cc.slice];
+    const std::int64_t K = p.K;
+
+    // Rows 0 .. BN - 1 of a slab are A's (past the chunk: its last row),
+    // BN .. BN + BM - 1 the tile's x rows (past the tile: its last row).
+    const S* src[kCopies];
+#pragma unroll
+    for (int i = 0; i < kCopies; ++i) {
+      const int r = cr + i * kRowsPerRound;
+      if (r < BN) {
+        const std::int64_t n = cc.n0 + r < cc.n_end ? cc.n0 + r : cc.n_end - 1;
+        src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
+      } else {
+        const int row = r - BN < tile.count ? r - BN : tile.count - 1;
+        src[i] = static_cast<const S*>(sl.in) + tile.row(row) * sl.in_row_stride;
+      }
+    }
+
+    const int steps = static_cast<int>(ceil_div(K, KT));
+    const int n_whole = static_cast<int>(K / KT);  // steps wholly inside K
+    auto issue = [&](int step, int stage) {
+      const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
+      int bytes = 16;
+      if (step >= n_whole) {
+        const std::int64_t left = K - k;  // elements of this unit inside the row
+        bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
+      }
+      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
+      const std::uint32_t dst =
+          smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
+#pragma unroll
+      for (int i = 0; i < kCopies; ++i) {
+        if constexpr (Shape::kRows % kRowsPerRound != 0) {
+          if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
+        }
+        async::copy16(dst + static_cast<std::uint32_t>(i * kRowsPerRound * wgmma::kRowBytes),
+                      src[i] + at, bytes);
+      }
+    };
+
+    __syncthreads();  // the previous tile is done with shared memory
+#pragma unroll
+    for (int s = 0; s < STAGES - 1; ++s) {
+      if (s < steps) issue(s, s);
+      async::commit();
+    }
+    float d[kAcc] = {};
+#pragma unroll 1
+    for (int step = 0; step < steps; ++step) {
+      async::wait<STAGES - 2>();
+      wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
+      __syncthreads();              // step `step` is in shared memory for every warp
+      const std::uint32_t stage =
+          smem_base + static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
+#pragma unroll
+      for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
+      wgmma::fence();
+#pragma unroll
+      for (int s = 0; s < Shape::kSlabs / Shape::kGroups; ++s) {
+        const std::uint32_t a =
+            stage + static_cast<std::uint32_t>((s * Shape::kGroups + group) * Shape::kSlabBytes);
+        const std::uint32_t b = a + static_cast<std::uint32_t>(BN * wgmma::kRowBytes);
+#pragma unroll
+        for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
+          wgmma::mma_m64n32k16<T>(d, wgmma::descriptor(a + kk * 32),
+                                  wgmma::descriptor(b + kk * 32));
+        }
+      }
+      wgmma::commit();
+      // Refill the stage every warpgroup finished with before this step's
+      // barrier (each waits for its wgmmas at the end of a step).
+      const int next = step + STAGES - 1;
+      if (next < steps) issue(next, next % STAGES);
+      async::commit();
+      wgmma::wait<0>();
+#pragma unroll
+      for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
+    }
+    async::wait<0>();
+
+    // d holds rows (outputs) 16 warp + g (+ 8) and columns (tokens) 8 j +
+    // 2 c (+ 1) of y^T: written to this warpgroup's slot as y rows.
+    __syncthreads();  // every warpgroup is done with the stages
+    float* const own = partial + group * BM * BN;
+#pragma unroll
+    for (int i = 0; i < kAcc; ++i) {
+      const int out = 16 * warp + g + ((i & 2) != 0 ? 8 : 0);
+      const int token = 8 * (i / 4) + 2 * c + (i & 1);
+      own[token * BN + out] = d[i];
+    }
+    __syncthreads();
+    sum_and_store_tile<BM, BN, Shape::kGroups, 1>(p, tile, cc, partial);
+  });
+}
+
+/// Bytes of dynamic shared memory of a wgmma shrink kernel.
+template <int BM, int KT, int STAGES>
+inline constexpr int kWgmmaShrinkSmem = WgmmaShrinkShape<BM, KT, STAGES>::kSmemBytes;
+
+template <class T, int BM, int KT, int STAGES>
+__global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_wgmma_kernel(const Problem p) {
+  tc_shrink_wgmma_body<T, BM, KT, STAGES>(p);
+}
+
+}  // namespace sgmv::gpu
+
+#endif  // SGMV_CUDA_FAST_PATHS
