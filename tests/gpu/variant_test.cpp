@@ -397,6 +397,7 @@ TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
                           4096, rank);
     s.L = 8;
     s.segments = consecutive_segments(std::vector<std::int64_t>(8, 512), {0, 1, 2, 3, 4, 5, 6, 7});
+    s.segments.max_seg_len = 512;  // the bound a server passes: 16 row tiles per segment
     const OpCase c(s);
     const detail::Problem p = problem_of(c, c.device_args());
     const KernelVariant* chosen = policy_choice(p);
@@ -406,7 +407,12 @@ TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
       EXPECT_EQ(name.rfind("tc_shrink_staged<bf16,32x64", 0), 0u) << name;
       continue;
     }
-    const std::int64_t blocks = (4096 / 32) * (rank / 64);
+    // The grid both depths launch for p (8 segments of 512 tokens: 128 row
+    // tiles per column chunk of 64).
+    detail::RawLaunch raw;
+    ASSERT_TRUE(wgmma->describe(p, wgmma->tile, &raw));
+    const std::int64_t blocks = static_cast<std::int64_t>(raw.grid[0]) * raw.grid[1];
+    EXPECT_EQ(blocks, 128 * (rank / 64));
     const char* want = blocks <= sms ? "tc_shrink_wgmma<bf16,32x64,k128,s8>"
                                      : "tc_shrink_wgmma<bf16,32x64,k128,s4>";
     EXPECT_EQ(name, want) << blocks << " blocks on " << sms << " SMs";
