@@ -52,6 +52,30 @@ struct ShrinkShape {
   static_assert(kSlots * BM * BN * 4 <= 36 * 1024, "shared memory");
 };
 
+/// Row copies of the staged shrinks (tc_shrink_staged.cuh, tc_shrink_wgmma.cuh).
+/// The x row of row i of the tile; rows past the tile read its last row
+/// (their products land in outputs that are never stored).
+template <class S>
+__device__ __forceinline__ const S* tile_x_row(const SliceArgs& sl, const RowTile& tile, int i) {
+  const int row = i < tile.count ? i : tile.count - 1;
+  return static_cast<const S*>(sl.in) + tile.row(row) * sl.in_row_stride;
+}
+/// The A row of output cc.n0 + j of adapter l; rows past the chunk read its
+/// last row (never stored either).
+template <class S>
+__device__ __forceinline__ const S* chunk_a_row(const SliceArgs& sl, std::int64_t l,
+                                                const ColumnChunk& cc, int j) {
+  const std::int64_t n = cc.n0 + j < cc.n_end ? cc.n0 + j : cc.n_end - 1;
+  return static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
+}
+/// Bytes a 16-byte copy of 2-byte elements at element k of a row of K
+/// reads: 16 inside K, fewer at its end, 0 past it (cp.async zero-fills the
+/// rest).
+__device__ __forceinline__ int unit_bytes(std::int64_t K, std::int64_t k) {
+  const std::int64_t left = K - k;  // elements of this unit inside the row
+  return left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
+}
+
 /// acc += more, element by element: the sums of two independent chains of
 /// mmas over the same m16 x n8 tiles.
 template <int MT, int NT>

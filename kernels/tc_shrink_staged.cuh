@@ -106,13 +106,7 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
 #pragma unroll
         for (int i = 0; i < kCopies; ++i) {
           const int r = cr + i * kRowsPerRound;
-          if (r < BM) {
-            const int row = r < tile.count ? r : tile.count - 1;
-            src[i] = static_cast<const S*>(sl.in) + tile.row(row) * sl.in_row_stride;
-          } else {
-            const std::int64_t n = cc.n0 + (r - BM) < cc.n_end ? cc.n0 + (r - BM) : cc.n_end - 1;
-            src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
-          }
+          src[i] = r < BM ? tile_x_row<S>(sl, tile, r) : chunk_a_row<S>(sl, l, cc, r - BM);
         }
 
         // This block's K steps [t_begin, t_end): the cluster splits them.
@@ -130,11 +124,7 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
           const std::uint32_t dst =
               smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
           // Whole 16-byte copies, except in a step that reaches past K.
-          int bytes = 16;
-          if (step >= n_whole) {
-            const std::int64_t left = K - k;  // elements of this unit inside the row
-            bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
-          }
+          const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
           const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
 #pragma unroll
           for (int i = 0; i < kCopies; ++i) {

@@ -90,24 +90,14 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
 #pragma unroll
     for (int i = 0; i < kCopies; ++i) {
       const int r = cr + i * kRowsPerRound;
-      if (r < BN) {
-        const std::int64_t n = cc.n0 + r < cc.n_end ? cc.n0 + r : cc.n_end - 1;
-        src[i] = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
-      } else {
-        const int row = r - BN < tile.count ? r - BN : tile.count - 1;
-        src[i] = static_cast<const S*>(sl.in) + tile.row(row) * sl.in_row_stride;
-      }
+      src[i] = r < BN ? chunk_a_row<S>(sl, l, cc, r) : tile_x_row<S>(sl, tile, r - BN);
     }
 
     const int steps = static_cast<int>(ceil_div(K, KT));
     const int n_whole = static_cast<int>(K / KT);  // steps wholly inside K
     auto issue = [&](int step, int stage) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
-      int bytes = 16;
-      if (step >= n_whole) {
-        const std::int64_t left = K - k;  // elements of this unit inside the row
-        bytes = left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
-      }
+      const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
       const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
