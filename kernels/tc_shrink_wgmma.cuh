@@ -1,5 +1,5 @@
 // Shrink on the warpgroup tensor-core instructions (wgmma, CUDA sm_90a):
-// the prefill tile of 64 outputs (R >= 64), where the mma.sync form
+// the prefill tile of 64 outputs (R > 32 on compute capability 9.0), where the mma.sync form
 // (tc_shrink_staged.cuh) is bound by the SMs' instruction stream.
 //
 // A block computes BM tokens x 64 outputs of y, as y^T = A x^T: the 64 rows
