@@ -68,6 +68,19 @@ __device__ __forceinline__ const S* chunk_a_row(const SliceArgs& sl, std::int64_
   const std::int64_t n = cc.n0 + j < cc.n_end ? cc.n0 + j : cc.n_end - 1;
   return static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
 }
+/// The rows this thread copies in every K step of a staged shrink: rows
+/// cr + i * kRowsPerRound of the step's rows, the tile's BM x rows first,
+/// then the chunk's A rows.
+template <class S, int BM, int kRowsPerRound, int kCopies>
+__device__ __forceinline__ void step_rows(const SliceArgs& sl, std::int64_t l,
+                                          const ColumnChunk& cc, const RowTile& tile, int cr,
+                                          const S* (&src)[kCopies]) {
+#pragma unroll
+  for (int i = 0; i < kCopies; ++i) {
+    const int r = cr + i * kRowsPerRound;
+    src[i] = r < BM ? tile_x_row<S>(sl, tile, r) : chunk_a_row<S>(sl, l, cc, r - BM);
+  }
+}
 /// Bytes a 16-byte copy of 2-byte elements at element k of a row of K
 /// reads: 16 inside K, fewer at its end, 0 past it (cp.async zero-fills the
 /// rest).
@@ -174,7 +187,7 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   }
 
   sum_and_store_tile<BM, BN, KW, CS>(p, tile, cc, partial);
-  if constexpr (CS > 1) cluster::sync();  // slot 0 stays alive until every block has read it
+  if constexpr (CS > 1) cluster::sync();  // the slots stay alive until every block has read them
 }
 
 /// The kernel body: one block per tile.

@@ -103,11 +103,7 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
         // The rows this thread copies: x rows past the tile copy its last
         // row, A rows past the chunk its last column's (never stored).
         const S* src[kCopies];
-#pragma unroll
-        for (int i = 0; i < kCopies; ++i) {
-          const int r = cr + i * kRowsPerRound;
-          src[i] = r < BM ? tile_x_row<S>(sl, tile, r) : chunk_a_row<S>(sl, l, cc, r - BM);
-        }
+        step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
 
         // This block's K steps [t_begin, t_end): the cluster splits them.
         const std::int64_t steps = ceil_div(K, KT);

@@ -38,7 +38,7 @@ struct WgmmaShrinkShape {
   static constexpr int BN = 64;                        // outputs per block: wgmma's M
   static constexpr int kGroups = kBlockThreads / 128;  // warpgroups, splitting the slabs
   static constexpr int kSlabs = KT / wgmma::kSlabK;    // slabs per step
-  static constexpr int kRows = BN + BM;                // A rows, then x rows, per slab
+  static constexpr int kRows = BM + BN;                // x rows, then A rows, per slab
   static constexpr int kSlabBytes = kRows * wgmma::kRowBytes;
   static constexpr int kStageBytes = kSlabs * kSlabBytes;
   static constexpr int kUnits = KT / 8;  // 16-byte units per row and step
@@ -50,7 +50,7 @@ struct WgmmaShrinkShape {
       (STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes) + kAlign;
   static_assert(BM == 32, "wgmma N: kernels/wgmma.cuh has m64n32k16");
   static_assert(kSlabs % kGroups == 0, "every warpgroup takes the same number of slabs");
-  static_assert(kSlabBytes % kAlign == 0 && (BN * wgmma::kRowBytes) % kAlign == 0, "alignment");
+  static_assert(kSlabBytes % kAlign == 0 && (BM * wgmma::kRowBytes) % kAlign == 0, "alignment");
   static_assert(kBlockThreads % kUnits == 0 && kRowsPerRound % 8 == 0,
                 "a thread copies rows of one swizzle phase");
 };
@@ -84,14 +84,10 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
     const SliceArgs& sl = p.slice[cc.slice];
     const std::int64_t K = p.K;
 
-    // Rows 0 .. BN - 1 of a slab are A's (past the chunk: its last row),
-    // BN .. BN + BM - 1 the tile's x rows (past the tile: its last row).
+    // Rows 0 .. BM - 1 of a slab are the tile's x rows, BM .. BM + BN - 1
+    // A's (rows past the tile or the chunk: its last one).
     const S* src[kCopies];
-#pragma unroll
-    for (int i = 0; i < kCopies; ++i) {
-      const int r = cr + i * kRowsPerRound;
-      src[i] = r < BN ? chunk_a_row<S>(sl, l, cc, r) : tile_x_row<S>(sl, tile, r - BN);
-    }
+    step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
 
     const int steps = static_cast<int>(ceil_div(K, KT));
     const int n_whole = static_cast<int>(K / KT);  // steps wholly inside K
@@ -130,9 +126,9 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       wgmma::fence();
 #pragma unroll
       for (int s = 0; s < Shape::kSlabs / Shape::kGroups; ++s) {
-        const std::uint32_t a =
+        const std::uint32_t b =
             stage + static_cast<std::uint32_t>((s * Shape::kGroups + group) * Shape::kSlabBytes);
-        const std::uint32_t b = a + static_cast<std::uint32_t>(BN * wgmma::kRowBytes);
+        const std::uint32_t a = b + static_cast<std::uint32_t>(BM * wgmma::kRowBytes);
 #pragma unroll
         for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
           wgmma::mma_m64n32k16<T>(d, wgmma::descriptor(a + kk * 32),

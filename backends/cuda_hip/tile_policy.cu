@@ -90,21 +90,27 @@ bool compute_capability_9_or_newer(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
 
+/// Whether a shrink of BM x BN tiles may take its deep variant on `device`:
+/// the grid has at most one block per SM, so that a block has its SM's
+/// shared memory to itself, and the device's shared memory per block holds
+/// the variant's dynamic bytes (`deep_smem`) and the token list.
+bool deep_shrink_fits(const Problem& p, int bm, int bn, int deep_smem, int device) {
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
+  const bool alone = sms > 0 && row_units(p, bm) * column_chunks(p, bn) <= sms;
+  return alone && device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >=
+                      deep_smem + static_cast<int>(sizeof(TokenList));
+}
+
 /// The staged BM x BN shrink tile for p: K in steps of KT, or of 2 KT (the
-/// deep variant: twice the bytes in flight per block) when the grid has at
-/// most one block per SM, so that a block has its SM's shared memory to
-/// itself, and the device's shared memory per block holds it. On the H100
-/// (128 blocks on 132 SMs; kernels/PERF_NOTES.md v9): prefill_r64 32 x 64
-/// 20.8 -> 19.4 us, decode_r64 16 x 16 11.0 -> 10.5 us.
+/// deep variant: twice the bytes in flight per block) where
+/// deep_shrink_fits. On the H100 (128 blocks on 132 SMs;
+/// kernels/PERF_NOTES.md v9): prefill_r64 32 x 64 20.8 -> 19.4 us,
+/// decode_r64 16 x 16 11.0 -> 10.5 us.
 template <int BM, int BN, int KT>
 TileConfig staged_shrink_tile(const Problem& p, int device) {
-  constexpr int kDeepBytes =
-      kStagedShrinkSmem<BM, BN, 2 * KT, kStagedShrinkStages> + static_cast<int>(sizeof(TokenList));
-  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
-  const bool alone = sms > 0 && row_units(p, BM) * column_chunks(p, BN) <= sms;
-  const bool fits =
-      device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >= kDeepBytes;
-  return tc_staged_shrink_tile(BM, BN, alone && fits ? 2 * KT : KT, 1);
+  constexpr int kDeepSmem = kStagedShrinkSmem<BM, BN, 2 * KT, kStagedShrinkStages>;
+  return tc_staged_shrink_tile(BM, BN, deep_shrink_fits(p, BM, BN, kDeepSmem, device) ? 2 * KT : KT,
+                               1);
 }
 
 /// Whether `device` runs the wgmma shrink: this build has it (sm_90a code)
@@ -116,21 +122,15 @@ bool wgmma_shrink_runs(int device) {
 }
 
 /// The prefill tile of R > 32 on devices that run wgmma: 8 stages (193 KiB)
-/// when the grid has at most one block per SM and the device's shared memory
-/// per block holds them, else 4 (two blocks per SM). On the H100 against the
-/// staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94 ->
-/// 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R = 128
-/// 26.5 -> 26.25.
+/// where deep_shrink_fits, else 4 (two blocks per SM). On the H100 against
+/// the staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94
+/// -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R =
+/// 128 26.5 -> 26.25.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
-  constexpr int kDeepBytes =
-      kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep> +
-      static_cast<int>(sizeof(TokenList));
-  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
-  const bool alone =
-      sms > 0 && row_units(p, kWgmmaShrinkBM) * column_chunks(p, kWgmmaShrinkBN) <= sms;
-  const bool fits =
-      device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >= kDeepBytes;
-  return tc_wgmma_shrink_tile(alone && fits ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages);
+  constexpr int kDeepSmem =
+      kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
+  const bool deep = deep_shrink_fits(p, kWgmmaShrinkBM, kWgmmaShrinkBN, kDeepSmem, device);
+  return tc_wgmma_shrink_tile(deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages);
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
