@@ -116,7 +116,10 @@ void print_table(const Report& r) {
   if (!any_launch) return;
   std::printf("\nlaunch path (host time per call, us):\n");
   std::printf(
-      "(hit-raw: median of the differences of paired bursts; iqr: their 25th-75th percentiles)\n");
+      "(hit: an op call on a launch-cache hit, which the CUDA backend launches through the\n"
+      " driver unless SGMV_CUDA_DRIVER_LAUNCH=0; raw: the runtime's launch of the same kernel\n"
+      " with the same attributes; hit-raw: median of the differences of paired bursts; iqr:\n"
+      " their 25th-75th percentiles)\n");
   std::printf("%-12s %-12s %10s %10s %10s %15s %10s %10s  %s\n", "workload", "op", "hit", "raw",
               "hit-raw", "iqr", "miss", "miss-hit", "variant");
   for (const CaseResult& c : r.cases) {

@@ -1,7 +1,9 @@
 // Launching a kernel of sgmv: the grid comes from host-known sizes of the
-// Problem alone (metadata.cuh), the one kernel parameter is the Problem by
-// value, and the launch goes through the runtime's LaunchKernel, exactly as a
-// benchmark's raw launch of RawLaunch would. No sync, allocation or copy.
+// Problem alone (metadata.cuh) and the one kernel parameter is the Problem by
+// value. On CUDA the launch goes to the driver with the kernel's CUfunction
+// resolved once per device (driver_launch.hpp), else through the runtime's
+// LaunchKernel, as a benchmark's raw launch of RawLaunch does. No sync,
+// allocation or copy.
 #pragma once
 
 #include <atomic>
@@ -9,6 +11,7 @@
 
 #include "backends/cuda_hip/gpu_call.hpp"
 #if defined(SGMV_CUDA_FAST_PATHS)
+#include "backends/cuda_hip/driver_launch.hpp"
 #include "backends/cuda_hip/programmatic_launch.hpp"
 #endif
 #include "kernels/metadata.cuh"
@@ -71,7 +74,17 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
   const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
   const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
 #if defined(SGMV_CUDA_FAST_PATHS)
-  if (programmatic_launch(env.device)) {
+  const bool programmatic = programmatic_launch(env.device);
+  // One cached function per device (kMaxDriverDevices: further devices
+  // launch through the runtime).
+  static DriverFunction functions[kMaxDriverDevices];
+  const DriverLaunchApi* driver = driver_launch_api();
+  if (driver != nullptr && env.device >= 0 && env.device < kMaxDriverDevices &&
+      functions[env.device].launch(*driver, raw.func, grid, block, args, raw.shared_bytes,
+                                   static_cast<Stream>(env.stream), programmatic)) {
+    return;
+  }
+  if (programmatic) {
     check(launch_programmatic(raw.func, grid, block, args, raw.shared_bytes,
                               static_cast<Stream>(env.stream)),
           "LaunchKernelExC", env.device);
