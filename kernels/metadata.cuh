@@ -56,9 +56,9 @@ SGMV_HOST_DEVICE inline std::int64_t row_units(const Problem& p, int bm) {
 }
 
 /// The launch clamps the grid to these (grid-stride loops cover the rest):
-/// x to kMaxGridUnits(CS) row units of CS blocks, y to kMaxGridChunks.
+/// x to kMaxGridUnits row units, y to kMaxGridChunks.
+inline constexpr std::int64_t kMaxGridUnits = 0x7fffffff;
 inline constexpr std::int64_t kMaxGridChunks = 65535;
-SGMV_HOST_DEVICE constexpr std::int64_t kMaxGridUnits(int cs) { return 0x7fffffff / cs; }
 
 /// Column chunks of the grid's y dimension: every slice split in chunks of bn.
 SGMV_HOST_DEVICE inline std::int64_t column_chunks(const Problem& p, int bn) {
@@ -230,9 +230,8 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
   const std::int64_t end = begin + range < p.T ? begin + range : p.T;
   const bool checker = reporter && l == 0;  // the l == 0 block of each range checks every id
   const bool serve = l < p.L;
-  // An order-preserving compaction (ballot + prefix over warps): every block
-  // that scans the same range lists the same rows in the same order, which
-  // the blocks of a cluster rely on when they sum their partial tiles.
+  // An order-preserving compaction (ballot + prefix over warps): the rows of
+  // a tile, and so the results, do not depend on the warps' timing.
   constexpr int kWarps = kBlockThreads / kWarpSize;
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
@@ -271,24 +270,19 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
 
 /// Walks the grid (with grid-stride loops, for grids clamped to the
 /// hardware's limits) and calls body(tile, adapter, chunk) for every tile.
-/// With clusters of CS blocks along x (sm_90), the CS blocks of a cluster get
-/// the same tiles (they split the reduction) and only the first reports faults.
 /// kPrefetchWeights: blocks of the per-token form ask the L2 for their
 /// weights before they wait (prefetches_weights), which pays for the expand
 /// but made the shrinks slower on the H100 (kernels/PERF_NOTES.md v10).
-template <int BM, int BN, int CS = 1, bool kPrefetchWeights = false, class Body>
+template <int BM, int BN, bool kPrefetchWeights = false, class Body>
 __device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
-  // A grid below the clamp has exactly one block (cluster) per row unit and
-  // per chunk: the counts are its dimensions, not worth recomputing.
-  const std::int64_t units = gridDim.x < kMaxGridUnits(CS) * CS ? gridDim.x / CS : row_units(p, BM);
+  // A grid below the clamp has exactly one block per row unit and per
+  // chunk: the counts are its dimensions, not worth recomputing.
+  const std::int64_t units = gridDim.x < kMaxGridUnits ? gridDim.x : row_units(p, BM);
   const std::int64_t chunks = gridDim.y < kMaxGridChunks ? gridDim.y : column_chunks(p, BN);
-  const std::int64_t first_unit = blockIdx.x / CS, unit_step = gridDim.x / CS;
-  const bool first_of_cluster = blockIdx.x % CS == 0;
-  // One block of a cluster asks for the weights its cluster shares.
-  const bool prefetch = kPrefetchWeights && first_of_cluster && prefetches_weights(p);
+  const bool prefetch = kPrefetchWeights && prefetches_weights(p);
   for (std::int64_t chunk = blockIdx.y; chunk < chunks; chunk += gridDim.y) {
-    for (std::int64_t unit = first_unit; unit < units; unit += unit_step) {
-      for_each_row_tile<BM, BN>(p, unit, chunk, chunk == 0 && first_of_cluster, prefetch, scratch,
+    for (std::int64_t unit = blockIdx.x; unit < units; unit += gridDim.x) {
+      for_each_row_tile<BM, BN>(p, unit, chunk, chunk == 0, prefetch, scratch,
                                 [&](const RowTile& tile, std::int64_t l) { body(tile, l, chunk); });
     }
   }

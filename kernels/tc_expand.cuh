@@ -157,7 +157,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 
   // Per-token form: the weights are asked for before the wait (metadata.cuh).
-  for_each_tile<BM, kCols, 1, true>(
+  for_each_tile<BM, kCols, true>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, kCols);
         if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)

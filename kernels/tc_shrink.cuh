@@ -8,8 +8,8 @@
 // stay in flight without shared-memory staging (the decode-sized calls, where
 // this beats tc_shrink_staged.cuh). Partial tiles are summed through shared
 // memory (a slot per group along K, added after one barrier: finish_shrink_tile,
-// which also serves the staged kernels and their clusters) and rounded once on
-// store. y is overwritten: no atomics, no zeroed buffer.
+// which also serves the staged kernels) and rounded once on store. y is overwritten: no atomics, no
+// zeroed buffer.
 //
 // Latency, not bandwidth, bounds the decode-sized calls, and two changes to
 // the chain of work after the loads paid on the H100 (kernels/PERF_NOTES.md
@@ -21,7 +21,6 @@
 
 #include <cstdint>
 
-#include "kernels/cluster.cuh"
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
 
@@ -104,38 +103,21 @@ __device__ __forceinline__ void add_tiles(float (&acc)[MT][NT][4], const float (
 }
 
 /// The last step of every tensor-core shrink tile: `partial` holds KW
-/// partial BM x BN tiles (row-major, one per warp group along K) in every
-/// block of a cluster of CS; block `rank` adds, for its share of the
-/// elements, the KW slots of every block (always in the same order), scales,
-/// rounds once and stores the rows of the tile that exist. The caller
-/// synchronised the block (cluster) after writing the slots.
-template <int BM, int BN, int KW, int CS>
+/// partial BM x BN tiles (row-major, one per warp group along K); a thread
+/// per element adds the KW slots (always in the same order), scales, rounds
+/// once and stores the rows of the tile that exist. The caller synchronised
+/// the block after writing the slots.
+template <int BM, int BN, int KW>
 __device__ __forceinline__ void sum_and_store_tile(const Problem& p, const RowTile& tile,
                                                    const ColumnChunk& cc, const float* partial) {
-  const int tid = static_cast<int>(threadIdx.x);
-  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
   const SliceArgs& sl = p.slice[cc.slice];
   constexpr int kElems = BM * BN;
-  // Block `rank` of the cluster finishes elements [e0, e1) of the tile.
-  constexpr int kPer = (kElems + CS - 1) / CS;
-  const int e0 = rank * kPer;
-  const int e1 = e0 + kPer < kElems ? e0 + kPer : kElems;
-  for (int e = e0 + tid; e < e1; e += kBlockThreads) {
+  for (int e = static_cast<int>(threadIdx.x); e < kElems; e += kBlockThreads) {
     const int row = e / BN, col = e % BN;
     if (row >= tile.count || cc.n0 + col >= cc.n_end) continue;
     float sum = 0.0f;
 #pragma unroll
     for (int q = 0; q < KW; ++q) sum += partial[q * kElems + e];
-    if constexpr (CS > 1) {
-#pragma unroll
-      for (int b = 0; b < CS; ++b) {
-        if (b == rank) continue;
-#pragma unroll
-        for (int q = 0; q < KW; ++q) {
-          sum += cluster::load_remote(&partial[q * kElems + e], static_cast<unsigned>(b));
-        }
-      }
-    }
     const std::int64_t off = tile.row(row) * p.out_row_stride + sl.out_col + cc.n0 + col;
     float v = p.scale * sum;
     if (p.add) v += load_dyn(p.out, p.out_dtype, off);
@@ -146,10 +128,9 @@ __device__ __forceinline__ void sum_and_store_tile(const Problem& p, const RowTi
 /// The end of every tensor-core shrink tile: the partial sums of the KW
 /// warp groups along K (acc, in mma C-fragment layout, warp group mw of MW
 /// along the rows) are added through shared memory `partial` (KW tiles of
-/// BM x BN floats, one per group), then across the CS blocks of a cluster through
-/// distributed shared memory, scaled and rounded once on store. y is
-/// overwritten. Uniform across the block (and cluster): it synchronises.
-template <int BM, int BN, int MW, int CS, int MT, int NT>
+/// BM x BN floats, one per group), scaled and rounded once on store. y is
+/// overwritten. Uniform across the block: it synchronises.
+template <int BM, int BN, int MW, int MT, int NT>
 __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTile& tile,
                                                    const ColumnChunk& cc, float (&acc)[MT][NT][4],
                                                    float* partial) {
@@ -180,14 +161,8 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   __syncthreads();  // the previous user of `partial` is done with it
   float* const own = partial + kq * kElems;
   each_fragment([&](float v, int idx) { own[idx] = v; });
-  if constexpr (CS > 1) {
-    cluster::sync();  // every block's slots are written
-  } else {
-    __syncthreads();
-  }
-
-  sum_and_store_tile<BM, BN, KW, CS>(p, tile, cc, partial);
-  if constexpr (CS > 1) cluster::sync();  // the slots stay alive until every block has read them
+  __syncthreads();
+  sum_and_store_tile<BM, BN, KW>(p, tile, cc, partial);
 }
 
 /// The kernel body: one block per tile.
@@ -296,7 +271,7 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
       }
     }
 
-    finish_shrink_tile<BM, BN, MW, 1>(p, tile, cc, acc, &partial[0][0]);
+    finish_shrink_tile<BM, BN, MW>(p, tile, cc, acc, &partial[0][0]);
   });
 }
 

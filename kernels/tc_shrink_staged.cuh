@@ -8,9 +8,8 @@
 // block keeps (STAGES - 1) x (BM + BN) x KT x 2 bytes in flight with few
 // registers. Each warp's global reads cover whole 128-byte lines of a row.
 //
-// The blocks of a cluster of CS (sm_90 only) split the K steps; their
-// partial tiles are summed through distributed shared memory (see
-// finish_shrink_tile in tc_shrink.cuh). Rows past the tile copy its last row
+// The warps' partial tiles are summed through shared memory
+// (finish_shrink_tile in tc_shrink.cuh). Rows past the tile copy its last row
 // (and A rows past the chunk its last one): their products land in outputs
 // that are never stored, so the copies of the steps that lie wholly inside K
 // are whole 16-byte copies with no zero fill and no branch; only a step that
@@ -52,7 +51,7 @@ struct StagedShrinkShape {
   static_assert(MW * KW == kWarps && MT * 16 * MW == BM, "warp split");
 };
 
-template <class T, int BM, int BN, int KT, int STAGES, int CS>
+template <class T, int BM, int BN, int KT, int STAGES>
 __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   using Shape = StagedShrinkShape<BM, BN, KT, STAGES>;
   constexpr int MW = Shape::MW, KW = Shape::KW, MT = Shape::MT, NT = Shape::NT;
@@ -63,7 +62,6 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
   const int mw = warp / KW, kq = warp % KW;
-  const int rank = CS > 1 ? static_cast<int>(cluster::rank()) : 0;
   const std::uint32_t smem_base = async::smem_addr(smem);
   static_assert(kBlockThreads % kUnits == 0 && (kBlockThreads / kUnits) % 2 == 0,
                 "a thread copies the same unit of rows of one parity");
@@ -94,102 +92,94 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   const bool x_once = gridDim.y == 1;
   const std::uint64_t x_policy = kHintX ? async::evict_first_policy() : 0;
 
-  for_each_tile<BM, BN, CS>(
-      p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
-        const ColumnChunk cc = column_chunk(p, chunk, BN);
-        const SliceArgs& sl = p.slice[cc.slice];
-        const std::int64_t K = p.K;
+  for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+    const ColumnChunk cc = column_chunk(p, chunk, BN);
+    const SliceArgs& sl = p.slice[cc.slice];
+    const std::int64_t K = p.K;
 
-        // The rows this thread copies: x rows past the tile copy its last
-        // row, A rows past the chunk its last column's (never stored).
-        const S* src[kCopies];
-        step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
+    // The rows this thread copies: x rows past the tile copy its last
+    // row, A rows past the chunk its last column's (never stored).
+    const S* src[kCopies];
+    step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
 
-        // This block's K steps [t_begin, t_end): the cluster splits them.
-        const std::int64_t steps = ceil_div(K, KT);
-        const std::int64_t per_block = ceil_div(steps, CS);
-        const std::int64_t t_begin = static_cast<std::int64_t>(rank) * per_block;
-        const std::int64_t t_end = t_begin + per_block < steps ? t_begin + per_block : steps;
-        const int n_steps = t_end > t_begin ? static_cast<int>(t_end - t_begin) : 0;
-        // Steps [0, n_whole) of this block lie wholly inside K.
-        const std::int64_t whole_end = K / KT < t_end ? K / KT : t_end;
-        const int n_whole = whole_end > t_begin ? static_cast<int>(whole_end - t_begin) : 0;
+    // K in n_steps steps, of which [0, n_whole) lie wholly inside K.
+    const int n_steps = static_cast<int>(ceil_div(K, KT));
+    const int n_whole = static_cast<int>(K / KT);
 
-        auto issue = [&](int step, int stage) {
-          const std::int64_t k = (t_begin + step) * static_cast<std::int64_t>(KT) + cu * 8;
-          const std::uint32_t dst =
-              smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
-          // Whole 16-byte copies, except in a step that reaches past K.
-          const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
-          const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
+    auto issue = [&](int step, int stage) {
+      const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
+      const std::uint32_t dst =
+          smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
+      // Whole 16-byte copies, except in a step that reaches past K.
+      const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
+      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
 #pragma unroll
-          for (int i = 0; i < kCopies; ++i) {
-            if constexpr (Shape::kRows % kRowsPerRound != 0) {
-              if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
-            }
-            const std::uint32_t to =
-                dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes);
-            if (kHintX && x_once && cr + i * kRowsPerRound < BM) {
-              async::copy16(to, src[i] + at, bytes, x_policy);
-            } else {
-              async::copy16(to, src[i] + at, bytes);  // A: re-read by the other row tiles
-            }
-          }
-        };
-
-        __syncthreads();  // the previous tile is done with shared memory
-#pragma unroll
-        for (int s = 0; s < STAGES - 1; ++s) {
-          if (s < n_steps) issue(s, s);
-          async::commit();
+      for (int i = 0; i < kCopies; ++i) {
+        if constexpr (Shape::kRows % kRowsPerRound != 0) {
+          if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
         }
-        // Narrow tiles (few m16 x n8 tiles per warp) add the last half of
-        // every chunk into a second set of sums, acc_hi: two chains of mmas
-        // where one would make each mma wait for the one before.
-        constexpr bool kTwoChains = MT * NT <= 2;
-        float acc[MT][NT][4] = {}, acc_hi[kTwoChains ? MT : 1][kTwoChains ? NT : 1][4] = {};
+        const std::uint32_t to = dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes);
+        if (kHintX && x_once && cr + i * kRowsPerRound < BM) {
+          async::copy16(to, src[i] + at, bytes, x_policy);
+        } else {
+          async::copy16(to, src[i] + at, bytes);  // A: re-read by the other row tiles
+        }
+      }
+    };
+
+    __syncthreads();  // the previous tile is done with shared memory
+#pragma unroll
+    for (int s = 0; s < STAGES - 1; ++s) {
+      if (s < n_steps) issue(s, s);
+      async::commit();
+    }
+    // Narrow tiles (few m16 x n8 tiles per warp) add the last half of
+    // every chunk into a second set of sums, acc_hi: two chains of mmas
+    // where one would make each mma wait for the one before.
+    constexpr bool kTwoChains = MT * NT <= 2;
+    float acc[MT][NT][4] = {}, acc_hi[kTwoChains ? MT : 1][kTwoChains ? NT : 1][4] = {};
 #pragma unroll 1  // unrolling the steps only costs registers: the copies run ahead
-        for (int step = 0; step < n_steps; ++step) {
-          async::wait<STAGES - 2>();
-          __syncthreads();  // step `step` is in shared memory for every warp
-          const std::uint32_t stage_off =
-              static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
+    for (int step = 0; step < n_steps; ++step) {
+      async::wait<STAGES - 2>();
+      __syncthreads();  // step `step` is in shared memory for every warp
+      const std::uint32_t stage_off =
+          static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
 #pragma unroll 1
-          for (int ch = kq; ch < Shape::kChunks; ch += KW) {
-            // Unit ch * 4 + c, swizzled by the row parity (bit 2 of the unit).
-            const std::uint32_t unit =
-                stage_off + static_cast<std::uint32_t>(((ch ^ parity) * 4 + c) * 16);
-            uint4 a[MT][2];
+      for (int ch = kq; ch < Shape::kChunks; ch += KW) {
+        // Unit ch * 4 + c, swizzled by the row parity (bit 2 of the unit).
+        const std::uint32_t unit =
+            stage_off + static_cast<std::uint32_t>(((ch ^ parity) * 4 + c) * 16);
+        uint4 a[MT][2];
 #pragma unroll
-            for (int mt = 0; mt < MT; ++mt) {
+        for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
-              for (int h = 0; h < 2; ++h) {
-                a[mt][h] = async::load_shared16(lane_x + unit + (mt * 16 + h * 8) * kRowBytes);
-              }
-            }
+          for (int h = 0; h < 2; ++h) {
+            a[mt][h] = async::load_shared16(lane_x + unit + (mt * 16 + h * 8) * kRowBytes);
+          }
+        }
 #pragma unroll
-            for (int nt = 0; nt < NT; ++nt) {
-              const uint4 b = async::load_shared16(lane_w + unit + nt * 8 * kRowBytes);
+        for (int nt = 0; nt < NT; ++nt) {
+          const uint4 b = async::load_shared16(lane_w + unit + nt * 8 * kRowBytes);
 #pragma unroll
-              for (int mt = 0; mt < MT; ++mt) {
-                if constexpr (kTwoChains) {
-                  mma_half32<T, 0>(acc[mt][nt], a[mt][0], a[mt][1], b);
-                  mma_half32<T, 1>(acc_hi[mt][nt], a[mt][0], a[mt][1], b);
-                } else {
-                  mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b);
-                }
-              }
+          for (int mt = 0; mt < MT; ++mt) {
+            if constexpr (kTwoChains) {
+              mma_half32<T, 0>(acc[mt][nt], a[mt][0], a[mt][1], b);
+              mma_half32<T, 1>(acc_hi[mt][nt], a[mt][0], a[mt][1], b);
+            } else {
+              mma_chunk32<T>(acc[mt][nt], a[mt][0], a[mt][1], b);
             }
           }
-          // Refill the stage every warp finished with before this step's barrier.
-          const int next = step + STAGES - 1;
-          if (next < n_steps) issue(next, next % STAGES);
-          async::commit();
         }
-        async::wait<0>();
-        if constexpr (kTwoChains) add_tiles(acc, acc_hi);
-        finish_shrink_tile<BM, BN, MW, CS>(p, tile, cc, acc, reinterpret_cast<float*>(smem));
-      });
+      }
+      // Refill the stage every warp finished with before this step's barrier.
+      const int next = step + STAGES - 1;
+      if (next < n_steps) issue(next, next % STAGES);
+      async::commit();
+    }
+    async::wait<0>();
+    if constexpr (kTwoChains) add_tiles(acc, acc_hi);
+    finish_shrink_tile<BM, BN, MW>(p, tile, cc, acc, reinterpret_cast<float*>(smem));
+  });
 }
 
 /// Bytes of dynamic shared memory of a staged shrink kernel.
@@ -198,7 +188,7 @@ inline constexpr int kStagedShrinkSmem = StagedShrinkShape<BM, BN, KT, STAGES>::
 
 template <class T, int BM, int BN, int KT, int STAGES>
 __global__ void __launch_bounds__(kBlockThreads, 2) tc_shrink_staged_kernel(const Problem p) {
-  tc_shrink_staged_body<T, BM, BN, KT, STAGES, 1>(p);
+  tc_shrink_staged_body<T, BM, BN, KT, STAGES>(p);
 }
 
 }  // namespace sgmv::gpu

@@ -158,7 +158,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       own[token * BN + out] = d[i];
     }
     __syncthreads();
-    sum_and_store_tile<BM, BN, Shape::kGroups, 1>(p, tile, cc, partial);
+    sum_and_store_tile<BM, BN, Shape::kGroups>(p, tile, cc, partial);
   });
 }
 

@@ -124,11 +124,11 @@ stage memcheck2 sanitizer.log 240 $SAN --tool memcheck \
   "$TESTS/sgmv_conformance_tests" --gtest_brief=1 --gtest_filter='-Overflow*:MultiDevice*'
 stage memcheck3 sanitizer.log 120 $SAN --tool memcheck \
   "$TESTS/sgmv_error_tests" --gtest_brief=1 --gtest_filter='Errors/DeviceFaults.*'
-# Kernels that share memory: the shrink reductions (block, cluster, wgmma), the
+# Kernels that share memory: the shrink reductions (block, wgmma), the
 # per-token gathering (every kernel), in both metadata forms.
 stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazard \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1 \
-  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_staged_cluster_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
+  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
 
 # ---- benchmark ---------------------------------------------------------------
 : >"$OUT/bench.txt"
@@ -143,7 +143,7 @@ stage bench-rotate-meta bench.txt 120 "$BUILD/bench/sgmv-bench" --all --no-launc
 # The host front end alone (validation, key, cache probe), ns per call.
 stage host-path bench.txt 60 "$BUILD/bench/sgmv-host-path" --reps 51
 
-# ---- shrink tiles against each other (SGMV_CUDA_SHRINK_TILE=BM,BN,MW,CS) ------
+# ---- shrink tiles against each other (SGMV_CUDA_SHRINK_TILE) -------------------
 tune() {
   local workload=$1
   shift
@@ -167,13 +167,13 @@ tune_expand() {
   done
 }
 # TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
-# expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT,CS =
-# staged (cp.async), w:STAGES = wgmma (sm_90a), BM,BN,MW,CS = register-direct; expand tiles BM,KW or
-# BM,KW,CG with CG column groups).
-TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256,1 s:32,32,128,1;
-  prefill_r64 shrink w:8 w:4 s:32,64,256,1 s:32,64,128,1;
-  decode_r16 shrink 16,8,1,1 16,16,1,1;
-  decode_r64 shrink 16,8,1,1 16,16,1,1;
+# expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT =
+# staged (cp.async), w:STAGES = wgmma (sm_90a), BM,BN,MW = register-direct;
+# expand tiles BM,KW or BM,KW,CG with CG column groups).
+TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256 s:32,32,128;
+  prefill_r64 shrink w:8 w:4 s:32,64,256 s:32,64,128;
+  decode_r16 shrink 16,8,1 16,16,1;
+  decode_r64 shrink s:16,16,512 16,8,1 16,16,1;
   prefill_r16 expand 64,16 128,16 128,32;
   decode_r16 expand 64,16 128,16 128,32;
   prefill_r64 expand 128,64 64,128;

@@ -21,18 +21,17 @@ namespace sgmv::gpu {
 
 using KernelFn = void (*)(Problem);
 
-/// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh),
-/// CS blocks per row unit for kernels built with __cluster_dims__(CS, 1, 1);
+/// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh);
 /// false when there is nothing to launch.
-template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
+template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
 bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
   if (units <= 0 || chunks <= 0) return false;
   // Kernels walk larger grids with grid-stride loops (for_each_tile).
-  constexpr std::int64_t kMaxUnits = kMaxGridUnits(CS), kMaxY = kMaxGridChunks;
+  constexpr std::int64_t kMaxUnits = kMaxGridUnits, kMaxY = kMaxGridChunks;
   raw->func = reinterpret_cast<const void*>(kKernel);
-  raw->grid[0] = static_cast<unsigned>((units < kMaxUnits ? units : kMaxUnits) * CS);
+  raw->grid[0] = static_cast<unsigned>(units < kMaxUnits ? units : kMaxUnits);
   raw->grid[1] = static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY);
   raw->grid[2] = 1;
   raw->block[0] = kBlockThreads;
@@ -62,10 +61,10 @@ void allow_shared_memory(int device) {
 /// and wait for it on the device (await_previous_grids in vendor.cuh).
 bool programmatic_launch(int device);
 
-template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
+template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
 void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
   detail::RawLaunch raw;
-  if (!describe_launch<kKernel, BM, BN, CS, SMEM>(p, tile, &raw)) return;
+  if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, &raw)) return;
   DeviceGuard guard(env.device);
   // Static shared memory counts against the same 48 KiB: raise the limit for
   // every kernel that asks for dynamic shared memory.
@@ -99,9 +98,9 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
 /// KernelVariant::describe: the launch's shape, for a raw launch of the same
 /// kernel by the caller on the current device (whose shared-memory limit is
 /// raised here, as launch() does, so that the raw launch is valid on its own).
-template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
+template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
 bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detail::RawLaunch* raw) {
-  if (!describe_launch<kKernel, BM, BN, CS, SMEM>(p, tile, raw)) return false;
+  if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, raw)) return false;
   int device = 0;
   check(SGMV_GPU_API(GetDevice)(&device), "GetDevice", -1);
   if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(device);
@@ -109,15 +108,15 @@ bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detai
   return true;
 }
 
-/// A KernelVariant for kernel kKernel with a BM x BN block tile, clusters of
-/// CS blocks and SMEM bytes of dynamic shared memory.
-template <KernelFn kKernel, int BM, int BN, int CS = 1, int SMEM = 0>
+/// A KernelVariant for kernel kKernel with a BM x BN block tile and SMEM
+/// bytes of dynamic shared memory.
+template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
 detail::KernelVariant make_variant(const char* name, detail::OpKind op) {
   detail::KernelVariant v;
   v.name = name;
   v.op = op;
-  v.launch = &launch<kKernel, BM, BN, CS, SMEM>;
-  v.describe = &describe_for_caller<kKernel, BM, BN, CS, SMEM>;
+  v.launch = &launch<kKernel, BM, BN, SMEM>;
+  v.describe = &describe_for_caller<kKernel, BM, BN, SMEM>;
   return v;
 }
 

@@ -12,7 +12,6 @@ void register_kernels(KernelRegistry& registry) {
   gpu::register_tc_shrink_f16(registry);
   gpu::register_tc_shrink_bf16(registry);
   gpu::register_tc_expand(registry);
-  gpu::register_tc_shrink_cluster(registry);
   gpu::register_tc_shrink_wgmma(registry);
   registry.set_tile_policy(&gpu::choose_tile);
 }

@@ -1,6 +1,6 @@
 // The tensor-core shrink variants of one dtype: every tile the tile policy
-// can choose. Included by one translation unit per dtype (and by the sm_90
-// one for the cluster tiles).
+// can choose. Included by one translation unit per dtype (and by the sm_90a
+// one for the wgmma tiles, which share tc_shrink_common).
 #pragma once
 
 #include "backends/cuda_hip/launch.cuh"
@@ -26,22 +26,16 @@ template <class T, int BM, int BN, int MW>
 detail::KernelVariant tc_shrink_variant(const char* name) {
   return tc_shrink_common(
       make_variant<&tc_shrink_kernel<T, BM, BN, MW>, BM, BN>(name, detail::OpKind::shrink),
-      T::dtype, tc_shrink_tile(BM, BN, MW, 1));
+      T::dtype, tc_shrink_tile(BM, BN, MW));
 }
 
-/// A staged (cp.async) shrink kernel: kKernel is tc_shrink_staged_kernel or a
-/// cluster kernel around tc_shrink_staged_body with the same shape.
-template <KernelFn kKernel, class T, int BM, int BN, int KT, int STAGES, int CS>
-detail::KernelVariant tc_shrink_staged_variant(const char* name) {
-  return tc_shrink_common(make_variant<kKernel, BM, BN, CS, kStagedShrinkSmem<BM, BN, KT, STAGES>>(
-                              name, detail::OpKind::shrink),
-                          T::dtype, tc_staged_shrink_tile(BM, BN, KT, CS));
-}
-
+/// A staged (cp.async) shrink variant.
 template <class T, int BM, int BN, int KT, int STAGES>
 detail::KernelVariant tc_shrink_staged_variant(const char* name) {
-  return tc_shrink_staged_variant<&tc_shrink_staged_kernel<T, BM, BN, KT, STAGES>, T, BM, BN, KT,
-                                  STAGES, 1>(name);
+  return tc_shrink_common(
+      make_variant<&tc_shrink_staged_kernel<T, BM, BN, KT, STAGES>, BM, BN,
+                   kStagedShrinkSmem<BM, BN, KT, STAGES>>(name, detail::OpKind::shrink),
+      T::dtype, tc_staged_shrink_tile(BM, BN, KT));
 }
 
 /// The single-block tiles (every architecture): the ones choose_tile() returns.

@@ -20,7 +20,7 @@ template <class T, int STAGES>
 detail::KernelVariant variant(const char* name) {
   constexpr int BM = kWgmmaShrinkBM, KT = kWgmmaShrinkKT;
   return tc_shrink_common(
-      make_variant<&tc_shrink_wgmma_kernel<T, BM, KT, STAGES>, BM, kWgmmaShrinkBN, 1,
+      make_variant<&tc_shrink_wgmma_kernel<T, BM, KT, STAGES>, BM, kWgmmaShrinkBN,
                    kWgmmaShrinkSmem<BM, KT, STAGES>>(name, detail::OpKind::shrink),
       T::dtype, tc_wgmma_shrink_tile(STAGES));
 }

@@ -40,9 +40,9 @@ bool tensor_core_call(const LaunchKey& key) {
 }
 
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
-/// benchmarking tiles against each other): "s:BM,BN,KT,CS" a staged tile,
+/// benchmarking tiles against each other): "s:BM,BN,KT" a staged tile,
 /// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
-/// "BM,BN,MW,CS" a register-direct one. A tile that no variant implements
+/// "BM,BN,MW" a register-direct one. A tile that no variant implements
 /// falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
@@ -59,11 +59,11 @@ TileOverride read_override() {
     return o;
   }
   const bool staged = text[0] == 's' && text[1] == ':';
-  int bm = 0, bn = 0, third = 0, cs = 0;
-  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d,%d", &bm, &bn, &third, &cs) == 4 && bm > 0 &&
-      bn > 0 && third > 0 && cs > 0) {
+  int bm = 0, bn = 0, third = 0;
+  if (std::sscanf(staged ? text + 2 : text, "%d,%d,%d", &bm, &bn, &third) == 3 && bm > 0 &&
+      bn > 0 && third > 0) {
     o.set = true;
-    o.tile = staged ? tc_staged_shrink_tile(bm, bn, third, cs) : tc_shrink_tile(bm, bn, third, cs);
+    o.tile = staged ? tc_staged_shrink_tile(bm, bn, third) : tc_shrink_tile(bm, bn, third);
   }
   return o;
 }
@@ -85,7 +85,7 @@ int device_attribute(int device) {
 }
 
 /// Whether `device` has compute capability 9.0 or newer (programmatic
-/// dependent launch; thread-block clusters).
+/// dependent launch).
 bool compute_capability_9_or_newer(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
@@ -109,8 +109,8 @@ bool deep_shrink_fits(const Problem& p, int bm, int bn, int deep_smem, int devic
 template <int BM, int BN, int KT>
 TileConfig staged_shrink_tile(const Problem& p, int device) {
   constexpr int kDeepSmem = kStagedShrinkSmem<BM, BN, 2 * KT, kStagedShrinkStages>;
-  return tc_staged_shrink_tile(BM, BN, deep_shrink_fits(p, BM, BN, kDeepSmem, device) ? 2 * KT : KT,
-                               1);
+  return tc_staged_shrink_tile(BM, BN,
+                               deep_shrink_fits(p, BM, BN, kDeepSmem, device) ? 2 * KT : KT);
 }
 
 /// Whether `device` runs the wgmma shrink: this build has it (sm_90a code)
@@ -136,9 +136,9 @@ TileConfig wgmma_shrink_tile(const Problem& p, int device) {
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
 /// latency: register-direct 16-row tiles up to R = 32, 8 columns wide up to
 /// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile.
-/// Prefill: staged (cp.async) tiles, single blocks (the sm_90 cluster tiles
-/// that split K lost at every rank once calls ran back to back with
-/// programmatic dependent launch); above R = 32 on compute capability 9.0,
+/// Prefill: staged (cp.async) tiles (sm_90 cluster tiles that split K lost
+/// at every rank once calls ran back to back with programmatic dependent
+/// launch, and were removed); above R = 32 on compute capability 9.0,
 /// the wgmma tile. Choices measured on the H100 (kernels/PERF_NOTES.md v8,
 /// device runs 12, 14 and 15 of the sixth session; v9 for the deep
 /// variants; v12 for wgmma).
@@ -148,7 +148,7 @@ TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
   if (short_rows) {
-    if (n <= 32) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1, 1);
+    if (n <= 32) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1);
     return staged_shrink_tile<16, 16, 256>(p, device);
   }
   if (n <= 16) return staged_shrink_tile<16, 16, 256>(p, device);

@@ -9,7 +9,7 @@
 namespace sgmv::gpu {
 
 /// A tile value: rows x columns per block, a k value, warps (every block has
-/// 256 threads: 8 warps of 32 lanes' worth), pipeline stages / cluster size.
+/// 256 threads: 8 warps of 32 lanes' worth), pipeline stages.
 constexpr detail::TileConfig tile(int m, int n, int k, int stages = 1) {
   detail::TileConfig t;
   t.block_m = static_cast<std::uint16_t>(m);
@@ -32,23 +32,22 @@ inline constexpr detail::TileConfig kSimtShrinkTile = tile(kSimtShrinkBM, kSimtS
 inline constexpr detail::TileConfig kSimtExpandTile = tile(kSimtExpandBM, kSimtExpandBN, 1);
 
 /// Tensor-core shrink (tc_shrink.cuh): BM x BN per block, MW warp groups
-/// along the rows (block_k holds the rows per warp, BM / MW), clusters of CS
-/// blocks splitting K (stages holds CS; CS > 1 needs sm_90).
-constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, int cs) {
-  return tile(bm, bn, bm / mw, cs);
+/// along the rows (block_k holds the rows per warp, BM / MW).
+constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw) {
+  return tile(bm, bn, bm / mw);
 }
 /// Staged tensor-core shrink (tc_shrink_staged.cuh): BM x BN per block, K
 /// in steps of KT (block_k; 64 or more, which tells these tiles from the ones
-/// above), clusters of CS blocks splitting the steps (stages holds CS).
-constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, int cs) {
-  return tile(bm, bn, kt, cs);
+/// above); stages holds 1 (the pipeline depth is kStagedShrinkStages).
+constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt) {
+  return tile(bm, bn, kt);
 }
 /// The pipeline depth of every staged shrink variant (steps in shared
 /// memory; STAGES - 1 of them in flight). A deeper pipeline is a longer KT.
 inline constexpr int kStagedShrinkStages = 4;
 /// wgmma shrink (tc_shrink_wgmma.cuh, sm_90a): 32 rows x 64 outputs, K in
 /// steps of 128, `stages` holding the pipeline depth (4 or 8: the staged
-/// tiles above hold 1 or 2 there, their cluster size, so the two never meet).
+/// tiles above hold 1 there, so the two never meet).
 inline constexpr int kWgmmaShrinkBM = 32;
 inline constexpr int kWgmmaShrinkBN = 64;
 inline constexpr int kWgmmaShrinkKT = 128;

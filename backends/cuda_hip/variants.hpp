@@ -14,8 +14,6 @@ void register_simt_expand(detail::KernelRegistry& registry);
 void register_tc_shrink_f16(detail::KernelRegistry& registry);
 void register_tc_shrink_bf16(detail::KernelRegistry& registry);
 void register_tc_expand(detail::KernelRegistry& registry);
-/// Cluster (sm_90) shrink variants: empty unless the build targets sm_90.
-void register_tc_shrink_cluster(detail::KernelRegistry& registry);
 /// wgmma (sm_90a) shrink variants: empty unless the build targets sm_90.
 void register_tc_shrink_wgmma(detail::KernelRegistry& registry);
 /// Whether this build registered them (the tile policy picks them only then,

@@ -120,26 +120,21 @@ const KernelVariant* find_variant(const std::string& name) {
   return nullptr;
 }
 
-/// Why device 0 cannot run variant v (empty: it can). Thread-block-cluster
-/// variants need compute capability 9.0 or newer; wgmma variants (sm_90a
-/// code) exactly 9.0.
+/// Why device 0 cannot run variant v (empty: it can). wgmma variants
+/// (sm_90a code) need compute capability 9.0 exactly.
 std::string cannot_run(const KernelVariant& v) {
 #if defined(SGMV_BACKEND_HIP)
   (void)v;
   return {};
 #else
   const std::string name = v.name;
-  const bool cluster = name.find("cluster") != std::string::npos;
-  const bool wgmma = name.find("wgmma") != std::string::npos;
-  if (!cluster && !wgmma) return {};
+  if (name.find("wgmma") == std::string::npos) return {};
   int major = 0, minor = 0;
   if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0) != cudaSuccess ||
       cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, 0) != cudaSuccess) {
     return "the device's compute capability is unknown";
   }
-  if (cluster && major < 9) return name + " needs compute capability 9.0 or newer";
-  if (wgmma && (major != 9 || minor != 0))
-    return name + " (sm_90a code) needs compute capability 9.0";
+  if (major != 9 || minor != 0) return name + " (sm_90a code) needs compute capability 9.0";
   return {};
 #endif
 }
