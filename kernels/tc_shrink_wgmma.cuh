@@ -20,6 +20,10 @@
 // Rows past the tile copy its last row and A rows past the chunk its last
 // one (never stored), as in the staged kernel; only a step that reaches
 // past K zero-fills the elements past it.
+//
+// kXEvictFirst: x is copied under an L2 evict-first policy (each x row is
+// read by one block when the call has one column chunk), which the tile
+// policy asks for where it paid on the H100 (tile_policy.cu).
 #pragma once
 
 #include <cstdint>
@@ -55,7 +59,7 @@ struct WgmmaShrinkShape {
                 "a thread copies rows of one swizzle phase");
 };
 
-template <class T, int BM, int KT, int STAGES>
+template <class T, int BM, int KT, int STAGES, bool kXEvictFirst>
 __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   using Shape = WgmmaShrinkShape<BM, KT, STAGES>;
   constexpr int BN = Shape::BN, kUnits = Shape::kUnits, kCopies = Shape::kCopies;
@@ -78,6 +82,8 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   const int cu = tid % kUnits, cr = tid / kUnits;
   const std::uint32_t copy_dst =
       static_cast<std::uint32_t>((cu / 8) * Shape::kSlabBytes + wgmma::swizzled(cr, cu % 8));
+
+  const std::uint64_t x_policy = kXEvictFirst ? async::evict_first_policy() : 0;
 
   for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
     const ColumnChunk cc = column_chunk(p, chunk, BN);
@@ -102,8 +108,13 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
         if constexpr (Shape::kRows % kRowsPerRound != 0) {
           if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
         }
-        async::copy16(dst + static_cast<std::uint32_t>(i * kRowsPerRound * wgmma::kRowBytes),
-                      src[i] + at, bytes);
+        const std::uint32_t to =
+            dst + static_cast<std::uint32_t>(i * kRowsPerRound * wgmma::kRowBytes);
+        if (kXEvictFirst && cr + i * kRowsPerRound < BM) {
+          async::copy16(to, src[i] + at, bytes, x_policy);
+        } else {
+          async::copy16(to, src[i] + at, bytes);
+        }
       }
     };
 
@@ -166,9 +177,9 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
 template <int BM, int KT, int STAGES>
 inline constexpr int kWgmmaShrinkSmem = WgmmaShrinkShape<BM, KT, STAGES>::kSmemBytes;
 
-template <class T, int BM, int KT, int STAGES>
+template <class T, int BM, int KT, int STAGES, bool kXEvictFirst>
 __global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_wgmma_kernel(const Problem p) {
-  tc_shrink_wgmma_body<T, BM, KT, STAGES>(p);
+  tc_shrink_wgmma_body<T, BM, KT, STAGES, kXEvictFirst>(p);
 }
 
 }  // namespace sgmv::gpu

@@ -42,7 +42,8 @@ bool tensor_core_call(const LaunchKey& key) {
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
 /// benchmarking tiles against each other): "s:BM,BN,KT" a staged tile,
 /// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
-/// "BM,BN,MW" a register-direct one. A tile that no variant implements
+/// "we:STAGES" the same with x under an evict-first policy, "BM,BN,MW" a
+/// register-direct one. A tile that no variant implements
 /// falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
@@ -53,9 +54,10 @@ TileOverride read_override() {
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
   if (text == nullptr) return o;
   int stages = 0;
-  if (std::sscanf(text, "w:%d", &stages) == 1 && stages > 0) {
+  const bool wgmma = text[0] == 'w', evict_first = wgmma && text[1] == 'e';
+  if (wgmma && std::sscanf(text + (evict_first ? 2 : 1), ":%d", &stages) == 1 && stages > 0) {
     o.set = true;
-    o.tile = tc_wgmma_shrink_tile(stages);
+    o.tile = tc_wgmma_shrink_tile(stages, evict_first);
     return o;
   }
   const bool staged = text[0] == 's' && text[1] == ':';
@@ -126,11 +128,24 @@ bool wgmma_shrink_runs(int device) {
 /// the staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94
 /// -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R =
 /// 128 26.5 -> 26.25.
+///
+/// x goes under an L2 evict-first policy when the call has one column chunk
+/// (so each x row is read once) and its grid has at least 3/4 as many
+/// blocks as the device has SMs (deep tile) or 5/4 (the other, two blocks
+/// per SM). On the H100 (132 SMs; kernels/PERF_NOTES.md v13, R = 64):
+/// 104-128 blocks (deep) and 176-512 (not) gained 0.2-1.6 us (prefill_r64
+/// 18.36 -> 17.67, 8192 tokens 30.8 -> 29.3), 64-96 and 136-160 blocks lost
+/// 0.1-1.3 us.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
   constexpr int kDeepSmem =
       kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
   const bool deep = deep_shrink_fits(p, kWgmmaShrinkBM, kWgmmaShrinkBN, kDeepSmem, device);
-  return tc_wgmma_shrink_tile(deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages);
+  const std::int64_t chunks = column_chunks(p, kWgmmaShrinkBN);
+  const std::int64_t blocks = row_units(p, kWgmmaShrinkBM) * chunks;
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
+  const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
+  return tc_wgmma_shrink_tile(deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages,
+                              chunks == 1 && sms > 0 && fills);
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by

@@ -60,6 +60,7 @@ std::string describe(const LaunchKey& key) {
     s += " tile=" + std::to_string(key.tile.block_m) + "x" + std::to_string(key.tile.block_n) +
          "x" + std::to_string(key.tile.block_k) + "/w" + std::to_string(key.tile.warps) + "/s" +
          std::to_string(key.tile.stages);
+    if (key.tile.options != 0) s += "/o" + std::to_string(key.tile.options);
   }
   return s;
 }

@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gpu_api.hpp"
@@ -380,19 +381,24 @@ TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
 /// The prefill shrink of R > 32 (32 x 64 tiles): where the device runs the
 /// wgmma variants (compute capability 9.0, a build with sm_90a code), the
 /// policy takes them, 8 stages deep when the grid has at most one block per
-/// SM (prefill_r64: 128 blocks) and 4 deep otherwise (R = 128: 256 blocks);
-/// elsewhere the staged cp.async tiles.
+/// SM (prefill_r64: 128 blocks) and 4 deep otherwise (R = 128: 256 blocks),
+/// with x under an evict-first policy when the call has one column chunk
+/// (R = 64) and its grid has 3/4 as many blocks as the device has SMs (8
+/// stages) or 5/4 (4 stages); elsewhere the staged cp.async tiles.
 TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
 #if !defined(SGMV_BACKEND_HIP)
   const KernelVariant* wgmma = find_variant("tc_shrink_wgmma<bf16,32x64,k128,s4>");
   const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
-  for (const int rank : {64, 128}) {
-    SCOPED_TRACE("R = " + std::to_string(rank));
-    OpSpec s = basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::bf16, 4096,
-                          4096, rank);
+  // prefill_r64, R = 128 (two column chunks), and 2048 tokens at R = 64.
+  const std::pair<int, std::int64_t> shapes[] = {{64, 512}, {128, 512}, {64, 256}};
+  for (const auto& [rank, seg_len] : shapes) {
+    SCOPED_TRACE("R = " + std::to_string(rank) + ", 8 segments of " + std::to_string(seg_len));
+    OpSpec s = basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::bf16,
+                          8 * seg_len, 4096, rank);
     s.L = 8;
-    s.segments = consecutive_segments(std::vector<std::int64_t>(8, 512), {0, 1, 2, 3, 4, 5, 6, 7});
-    s.segments.max_seg_len = 512;  // the bound a server passes: 16 row tiles per segment
+    s.segments =
+        consecutive_segments(std::vector<std::int64_t>(8, seg_len), {0, 1, 2, 3, 4, 5, 6, 7});
+    s.segments.max_seg_len = seg_len;  // the bound a server passes
     const OpCase c(s);
     const detail::Problem p = problem_of(c, c.device_args());
     const KernelVariant* chosen = policy_choice(p);
@@ -402,14 +408,16 @@ TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
       EXPECT_EQ(name.rfind("tc_shrink_staged<bf16,32x64", 0), 0u) << name;
       continue;
     }
-    // The grid both depths launch for p (8 segments of 512 tokens: 128 row
-    // tiles per column chunk of 64).
+    // The grid every variant launches for p: a row tile of 32 tokens per
+    // column chunk of 64 outputs.
     detail::RawLaunch raw;
     ASSERT_TRUE(wgmma->describe(p, wgmma->tile, &raw));
     const std::int64_t blocks = static_cast<std::int64_t>(raw.grid[0]) * raw.grid[1];
-    EXPECT_EQ(blocks, 128 * (rank / 64));
-    const char* want = blocks <= sms ? "tc_shrink_wgmma<bf16,32x64,k128,s8>"
-                                     : "tc_shrink_wgmma<bf16,32x64,k128,s4>";
+    EXPECT_EQ(blocks, 8 * seg_len / 32 * (rank / 64));
+    const bool deep = blocks <= sms;
+    const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
+    const std::string want = std::string("tc_shrink_wgmma<bf16,32x64,k128,") +
+                             (deep ? "s8" : "s4") + (rank == 64 && fills ? ",xef" : "") + ">";
     EXPECT_EQ(name, want) << blocks << " blocks on " << sms << " SMs";
   }
 #endif

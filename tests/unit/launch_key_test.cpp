@@ -319,6 +319,7 @@ TEST(LaunchKey, EveryFieldTakesPartInEquality) {
       [](LaunchKey& k) { k.tile.block_k = 128; },
       [](LaunchKey& k) { k.tile.warps = 8; },
       [](LaunchKey& k) { k.tile.stages = 5; },
+      [](LaunchKey& k) { k.tile.options = 1; },
   };
   int distinct_hashes = 0;
   for (std::size_t i = 0; i < edits.size(); ++i) {

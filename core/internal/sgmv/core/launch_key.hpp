@@ -19,13 +19,15 @@ struct TileConfig {
   std::uint16_t block_k = 0;  ///< reduction step
   std::uint8_t warps = 0;     ///< warps (or wavefronts) per block
   std::uint8_t stages = 0;    ///< pipeline depth
+  std::uint16_t options = 0;  ///< kernel options the policy picks per call (backend's bits)
 
   bool is_any() const {
-    return block_m == 0 && block_n == 0 && block_k == 0 && warps == 0 && stages == 0;
+    return block_m == 0 && block_n == 0 && block_k == 0 && warps == 0 && stages == 0 &&
+           options == 0;
   }
   friend bool operator==(const TileConfig& a, const TileConfig& b) {
     return a.block_m == b.block_m && a.block_n == b.block_n && a.block_k == b.block_k &&
-           a.warps == b.warps && a.stages == b.stages;
+           a.warps == b.warps && a.stages == b.stages && a.options == b.options;
   }
   friend bool operator!=(const TileConfig& a, const TileConfig& b) { return !(a == b); }
 };
