@@ -294,8 +294,8 @@ TEST(LaunchKey, DeviceIsInTheKey) {
 // If a field is added to LaunchKey, this fails until the tests above (and
 // differing_fields) learn about it.
 TEST(LaunchKey, FieldListIsComplete) {
-  EXPECT_EQ(sizeof(LaunchKey), 22u) << "LaunchKey changed: update launch_key_test.cpp";
-  EXPECT_EQ(sizeof(TileConfig), 8u) << "TileConfig changed: update launch_key_test.cpp";
+  EXPECT_EQ(sizeof(LaunchKey), 24u) << "LaunchKey changed: update launch_key_test.cpp";
+  EXPECT_EQ(sizeof(TileConfig), 10u) << "TileConfig changed: update launch_key_test.cpp";
 }
 
 // Every field takes part in operator==, and equal keys hash equally.
