@@ -1,16 +1,19 @@
 // Shrink on the warpgroup tensor-core instructions (wgmma, CUDA sm_90a):
-// the prefill tile of 64 outputs (R > 32 on compute capability 9.0), where the mma.sync form
-// (tc_shrink_staged.cuh) is bound by the SMs' instruction stream.
+// the prefill tiles of R > 32 on compute capability 9.0, where the mma.sync
+// form (tc_shrink_staged.cuh) is bound by the SMs' instruction stream.
 //
-// A block computes BM tokens x 64 outputs of y, as y^T = A x^T: the 64 rows
-// of A (one column chunk) are wgmma's M = 64, the BM tokens its N, both
-// operands K-major in shared memory. K is walked in steps of KT (KT / 64
+// A block computes BM tokens x BN outputs of y, as y^T = A x^T: 64 rows of
+// A are wgmma's M = 64, the BM tokens its N, both operands K-major in
+// shared memory. K is walked in steps of KT (KT / 64
 // slabs of 64 elements): each step's A and x rows are copied with 16-byte
 // cp.async, STAGES - 1 steps ahead, into the 128-byte-swizzled layout that
-// wgmma reads (kernels/wgmma.cuh). The block's two warpgroups take the even
-// and the odd slabs of every step; their partial tiles are added through
-// shared memory (sum_and_store_tile). One wgmma replaces 16 mma.sync and
-// their fragment loads, so the instruction stream stays short.
+// wgmma reads (kernels/wgmma.cuh). With BN = 64 the block's two
+// warpgroups take the even and the odd slabs of every step and their
+// partial tiles are added through shared memory (sum_and_store_tile); with
+// BN = 128 each takes 64 of the outputs over every slab, so x is read once
+// per 128 outputs (R = 128 on the H100: 25.9 -> 21.9 us, PERF_NOTES.md
+// v13). One wgmma replaces 16 mma.sync and their fragment loads, so the
+// instruction stream stays short.
 //
 // On the H100 (kernels/PERF_NOTES.md v12), against the staged 32 x 64
 // tiles: prefill_r64 18.94 -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192
@@ -36,32 +39,37 @@
 
 namespace sgmv::gpu {
 
-/// Shape constants of one wgmma shrink kernel instance.
-template <int BM, int KT, int STAGES>
+/// Shape constants of one wgmma shrink kernel instance: BN = 64 outputs,
+/// whose K slabs the two warpgroups split, or BN = 128, 64 per warpgroup.
+template <int BM, int BN_, int KT, int STAGES>
 struct WgmmaShrinkShape {
-  static constexpr int BN = 64;                        // outputs per block: wgmma's M
-  static constexpr int kGroups = kBlockThreads / 128;  // warpgroups, splitting the slabs
-  static constexpr int kSlabs = KT / wgmma::kSlabK;    // slabs per step
-  static constexpr int kRows = BM + BN;                // x rows, then A rows, per slab
+  static constexpr int BN = BN_;                       // outputs per block
+  static constexpr int kGroups = kBlockThreads / 128;  // warpgroups
+  static constexpr bool kSplitK = BN == 64;  // the warpgroups split the slabs, else the outputs
+  static constexpr int kSlabs = KT / wgmma::kSlabK;                        // slabs per step
+  static constexpr int kGroupSlabs = kSplitK ? kSlabs / kGroups : kSlabs;  // per warpgroup
+  static constexpr int kSlots = kSplitK ? kGroups : 1;  // partial tiles summed at the end
+  static constexpr int kRows = BM + BN;                 // x rows, then A rows, per slab
   static constexpr int kSlabBytes = kRows * wgmma::kRowBytes;
   static constexpr int kStageBytes = kSlabs * kSlabBytes;
   static constexpr int kUnits = KT / 8;  // 16-byte units per row and step
   static constexpr int kRowsPerRound = kBlockThreads / kUnits;
   static constexpr int kCopies = (kRows + kRowsPerRound - 1) / kRowsPerRound;
-  static constexpr int kPartialBytes = kGroups * BM * BN * 4;
+  static constexpr int kPartialBytes = kSlots * BM * BN * 4;
   static constexpr int kAlign = 1024;  // the swizzle's period: slabs start on it
   static constexpr int kSmemBytes =
       (STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes) + kAlign;
   static_assert(BM == 32, "wgmma N: kernels/wgmma.cuh has m64n32k16");
-  static_assert(kSlabs % kGroups == 0, "every warpgroup takes the same number of slabs");
+  static_assert(BN == 64 * (kSplitK ? 1 : kGroups), "wgmma's M is 64 outputs per warpgroup");
+  static_assert(!kSplitK || kSlabs % kGroups == 0, "every warpgroup takes as many slabs");
   static_assert(kSlabBytes % kAlign == 0 && (BM * wgmma::kRowBytes) % kAlign == 0, "alignment");
   static_assert(kBlockThreads % kUnits == 0 && kRowsPerRound % 8 == 0,
                 "a thread copies rows of one swizzle phase");
 };
 
-template <class T, int BM, int KT, int STAGES, bool kXEvictFirst>
+template <class T, int BM, int BN_, int KT, int STAGES, bool kXEvictFirst>
 __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
-  using Shape = WgmmaShrinkShape<BM, KT, STAGES>;
+  using Shape = WgmmaShrinkShape<BM, BN_, KT, STAGES>;
   constexpr int BN = Shape::BN, kUnits = Shape::kUnits, kCopies = Shape::kCopies;
   constexpr int kRowsPerRound = Shape::kRowsPerRound;
   constexpr int kAcc = BM / 2;  // accumulators per thread (m64 x BM)
@@ -136,10 +144,13 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
       wgmma::fence();
 #pragma unroll
-      for (int s = 0; s < Shape::kSlabs / Shape::kGroups; ++s) {
-        const std::uint32_t b =
-            stage + static_cast<std::uint32_t>((s * Shape::kGroups + group) * Shape::kSlabBytes);
-        const std::uint32_t a = b + static_cast<std::uint32_t>(BM * wgmma::kRowBytes);
+      for (int s = 0; s < Shape::kGroupSlabs; ++s) {
+        // Split K: this warpgroup's slabs, all 64 A rows; else every slab,
+        // this warpgroup's 64 A rows.
+        const int slab = Shape::kSplitK ? s * Shape::kGroups + group : s;
+        const int a_row = BM + (Shape::kSplitK ? 0 : 64 * group);
+        const std::uint32_t b = stage + static_cast<std::uint32_t>(slab * Shape::kSlabBytes);
+        const std::uint32_t a = b + static_cast<std::uint32_t>(a_row * wgmma::kRowBytes);
 #pragma unroll
         for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
           wgmma::mma_m64n32k16<T>(d, wgmma::descriptor(a + kk * 32),
@@ -161,25 +172,26 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
     // d holds rows (outputs) 16 warp + g (+ 8) and columns (tokens) 8 j +
     // 2 c (+ 1) of y^T: written to this warpgroup's slot as y rows.
     __syncthreads();  // every warpgroup is done with the stages
-    float* const own = partial + group * BM * BN;
+    float* const own = partial + (Shape::kSplitK ? group * BM * BN : 0);
+    const int first_out = Shape::kSplitK ? 0 : 64 * group;
 #pragma unroll
     for (int i = 0; i < kAcc; ++i) {
-      const int out = 16 * warp + g + ((i & 2) != 0 ? 8 : 0);
+      const int out = first_out + 16 * warp + g + ((i & 2) != 0 ? 8 : 0);
       const int token = 8 * (i / 4) + 2 * c + (i & 1);
       own[token * BN + out] = d[i];
     }
     __syncthreads();
-    sum_and_store_tile<BM, BN, Shape::kGroups>(p, tile, cc, partial);
+    sum_and_store_tile<BM, BN, Shape::kSlots>(p, tile, cc, partial);
   });
 }
 
 /// Bytes of dynamic shared memory of a wgmma shrink kernel.
-template <int BM, int KT, int STAGES>
-inline constexpr int kWgmmaShrinkSmem = WgmmaShrinkShape<BM, KT, STAGES>::kSmemBytes;
+template <int BM, int BN, int KT, int STAGES>
+inline constexpr int kWgmmaShrinkSmem = WgmmaShrinkShape<BM, BN, KT, STAGES>::kSmemBytes;
 
-template <class T, int BM, int KT, int STAGES, bool kXEvictFirst>
+template <class T, int BM, int BN, int KT, int STAGES, bool kXEvictFirst>
 __global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_wgmma_kernel(const Problem p) {
-  tc_shrink_wgmma_body<T, BM, KT, STAGES, kXEvictFirst>(p);
+  tc_shrink_wgmma_body<T, BM, BN, KT, STAGES, kXEvictFirst>(p);
 }
 
 }  // namespace sgmv::gpu

@@ -16,29 +16,33 @@
 namespace sgmv::gpu {
 namespace {
 
-template <class T, int STAGES, bool kXEvictFirst>
+template <class T, int BN, int STAGES, bool kXEvictFirst>
 detail::KernelVariant variant(const char* name) {
   constexpr int BM = kWgmmaShrinkBM, KT = kWgmmaShrinkKT;
   return tc_shrink_common(
-      make_variant<&tc_shrink_wgmma_kernel<T, BM, KT, STAGES, kXEvictFirst>, BM, kWgmmaShrinkBN,
-                   kWgmmaShrinkSmem<BM, KT, STAGES>>(name, detail::OpKind::shrink),
-      T::dtype, tc_wgmma_shrink_tile(STAGES, kXEvictFirst));
+      make_variant<&tc_shrink_wgmma_kernel<T, BM, BN, KT, STAGES, kXEvictFirst>, BM, BN,
+                   kWgmmaShrinkSmem<BM, BN, KT, STAGES>>(name, detail::OpKind::shrink),
+      T::dtype, tc_wgmma_shrink_tile(BN, STAGES, kXEvictFirst));
 }
 
 template <class T>
 void register_dtype(detail::KernelRegistry& r) {
   constexpr bool bf16 = T::dtype == DType::bf16;
-  // The two depths the policy picks from, each with and without x under
-  // an evict-first policy (tile_policy.cu).
-#define SGMV_WGMMA_VARIANT(ST, XEF, SUFFIX)                                           \
-  r.add(variant<T, ST, XEF>(bf16 ? "tc_shrink_wgmma<bf16,32x64,k128,s" #ST SUFFIX ">" \
-                                 : "tc_shrink_wgmma<f16,32x64,k128,s" #ST SUFFIX ">"))
-  SGMV_WGMMA_VARIANT(4, false, "");
-  SGMV_WGMMA_VARIANT(4, true, ",xef");
-  SGMV_WGMMA_VARIANT(8, false, "");
-  SGMV_WGMMA_VARIANT(8, true, ",xef");
+  // 64 outputs: the two depths the policy picks from, each with and without
+  // x under an evict-first policy; 128 outputs: one depth, no hint (which
+  // lost there; tile_policy.cu).
+#define SGMV_WGMMA_VARIANT(BN, ST, XEF, SUFFIX)                                                \
+  r.add(variant<T, BN, ST, XEF>(bf16 ? "tc_shrink_wgmma<bf16,32x" #BN ",k128,s" #ST SUFFIX ">" \
+                                     : "tc_shrink_wgmma<f16,32x" #BN ",k128,s" #ST SUFFIX ">"))
+  SGMV_WGMMA_VARIANT(64, 4, false, "");
+  SGMV_WGMMA_VARIANT(64, 4, true, ",xef");
+  SGMV_WGMMA_VARIANT(64, 8, false, "");
+  SGMV_WGMMA_VARIANT(64, 8, true, ",xef");
+  SGMV_WGMMA_VARIANT(128, 5, false, "");
 #undef SGMV_WGMMA_VARIANT
-  static_assert(kWgmmaShrinkStages == 4 && kWgmmaShrinkStagesDeep == 8, "the names above");
+  static_assert(kWgmmaShrinkStages == 4 && kWgmmaShrinkStagesDeep == 8 &&
+                    kWgmmaShrinkWideStages == 5 && kWgmmaShrinkWideBN == 128,
+                "the names above");
 }
 
 }  // namespace

@@ -42,7 +42,8 @@ bool tensor_core_call(const LaunchKey& key) {
 /// SGMV_CUDA_SHRINK_TILE forces the tensor-core shrink tile (read once; for
 /// benchmarking tiles against each other): "s:BM,BN,KT" a staged tile,
 /// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
-/// "we:STAGES" the same with x under an evict-first policy, "BM,BN,MW" a
+/// "w:STAGES,BN" one of BN outputs (64 or 128), "we:..." the same with x
+/// under an evict-first policy, "BM,BN,MW" a
 /// register-direct one. A tile that no variant implements
 /// falls back to the generic kernel.
 struct TileOverride {
@@ -53,11 +54,12 @@ TileOverride read_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
   if (text == nullptr) return o;
-  int stages = 0;
+  int stages = 0, outputs = kWgmmaShrinkBN;
   const bool wgmma = text[0] == 'w', evict_first = wgmma && text[1] == 'e';
-  if (wgmma && std::sscanf(text + (evict_first ? 2 : 1), ":%d", &stages) == 1 && stages > 0) {
+  if (wgmma && std::sscanf(text + (evict_first ? 2 : 1), ":%d,%d", &stages, &outputs) >= 1 &&
+      stages > 0 && outputs > 0) {
     o.set = true;
-    o.tile = tc_wgmma_shrink_tile(stages, evict_first);
+    o.tile = tc_wgmma_shrink_tile(outputs, stages, evict_first);
     return o;
   }
   const bool staged = text[0] == 's' && text[1] == ':';
@@ -123,8 +125,15 @@ bool wgmma_shrink_runs(int device) {
          device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMinor)>(device) == 0;
 }
 
-/// The prefill tile of R > 32 on devices that run wgmma: 8 stages (193 KiB)
-/// where deep_shrink_fits, else 4 (two blocks per SM). On the H100 against
+/// The prefill tile of R > 32 on devices that run wgmma. For R > 64, the
+/// tile of 128 outputs (one block per SM, x read once per 128 outputs)
+/// where its grid has more than half as many blocks as SMs; on the H100
+/// (132 SMs, kernels/PERF_NOTES.md v13) against the 64-output tiles: R =
+/// 128 25.94 -> 21.94 us (4096 tokens, 128 blocks), 57.6 -> 41.5 (8192),
+/// 21.77 -> 21.02 (2560, 80 blocks), R = 96 35.5 -> 30.0, R = 256 49.0 ->
+/// 42.6; with 2048 tokens (64 blocks) 15.5 -> 20.5, so there the 64-output
+/// tiles. Those take 8 stages (193 KiB) where
+/// deep_shrink_fits, else 4 (two blocks per SM). On the H100 against
 /// the staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94
 /// -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R =
 /// 128 26.5 -> 26.25.
@@ -137,14 +146,21 @@ bool wgmma_shrink_runs(int device) {
 /// 18.36 -> 17.67, 8192 tokens 30.8 -> 29.3), 64-96 and 136-160 blocks lost
 /// 0.1-1.3 us.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
+  if (p.max_n > kWgmmaShrinkBN) {
+    const std::int64_t wide_blocks =
+        row_units(p, kWgmmaShrinkBM) * column_chunks(p, kWgmmaShrinkWideBN);
+    if (sms > 0 && 2 * wide_blocks > sms) {
+      return tc_wgmma_shrink_tile(kWgmmaShrinkWideBN, kWgmmaShrinkWideStages, false);
+    }
+  }
   constexpr int kDeepSmem =
-      kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
+      kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkBN, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
   const bool deep = deep_shrink_fits(p, kWgmmaShrinkBM, kWgmmaShrinkBN, kDeepSmem, device);
   const std::int64_t chunks = column_chunks(p, kWgmmaShrinkBN);
   const std::int64_t blocks = row_units(p, kWgmmaShrinkBM) * chunks;
-  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
   const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
-  return tc_wgmma_shrink_tile(deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages,
+  return tc_wgmma_shrink_tile(kWgmmaShrinkBN, deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages,
                               chunks == 1 && sms > 0 && fills);
 }
 

@@ -45,19 +45,20 @@ constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt) {
 /// The pipeline depth of every staged shrink variant (steps in shared
 /// memory; STAGES - 1 of them in flight). A deeper pipeline is a longer KT.
 inline constexpr int kStagedShrinkStages = 4;
-/// wgmma shrink (tc_shrink_wgmma.cuh, sm_90a): 32 rows x 64 outputs, K in
-/// steps of 128, `stages` holding the pipeline depth (4 or 8: the staged
-/// tiles above hold 1 there, so the two never meet), `options`
-/// kTileXEvictFirst or 0.
+/// wgmma shrink (tc_shrink_wgmma.cuh, sm_90a): 32 rows x 64 outputs (or
+/// 128: kWgmmaShrinkWideBN), K in steps of 128, `stages` holding the pipeline depth (4 or 8: the
+/// staged tiles above hold 1 there, so the two never meet), `options` kTileXEvictFirst or 0.
 inline constexpr int kWgmmaShrinkBM = 32;
 inline constexpr int kWgmmaShrinkBN = 64;
+inline constexpr int kWgmmaShrinkWideBN = 128;
 inline constexpr int kWgmmaShrinkKT = 128;
 inline constexpr int kWgmmaShrinkStages = 4;      // 97 KiB: two blocks per SM
 inline constexpr int kWgmmaShrinkStagesDeep = 8;  // 193 KiB: grids of one block per SM
+inline constexpr int kWgmmaShrinkWideStages = 5;  // 128 outputs: 201 KiB, one block per SM
 /// Tile option: x is copied under an L2 evict-first policy.
 inline constexpr std::uint16_t kTileXEvictFirst = 1;
-constexpr detail::TileConfig tc_wgmma_shrink_tile(int stages, bool x_evict_first) {
-  detail::TileConfig t = tile(kWgmmaShrinkBM, kWgmmaShrinkBN, kWgmmaShrinkKT, stages);
+constexpr detail::TileConfig tc_wgmma_shrink_tile(int bn, int stages, bool x_evict_first) {
+  detail::TileConfig t = tile(kWgmmaShrinkBM, bn, kWgmmaShrinkKT, stages);
   t.options = x_evict_first ? kTileXEvictFirst : 0;
   return t;
 }

@@ -56,7 +56,10 @@ OpSpec spec_for(const KernelVariant& v, Form form, DType out_choice, bool multi,
   const int rank = v.max_rank != 0 && v.max_rank < 24 ? 8 : 24;
   OpSpec s;
   if (shrink) {
-    s = basic_spec(Op::shrink, form, in, w, out, 70, 360, 21);  // H = 360: 11 chunks of 32 + 8
+    // H = 360: 11 chunks of 32 + 8; R = 21, or 85 for tiles wider than 64
+    // outputs (a tail in their second half).
+    const int r = v.tile.block_n > 64 ? 85 : 21;
+    s = basic_spec(Op::shrink, form, in, w, out, 70, 360, r);
     s.scale = 0.5f;
   } else if (multi) {
     s = basic_spec(Op::expand_multi, form, in, w, out, 70, rank, 1);
@@ -378,19 +381,20 @@ TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
 #endif
 }
 
-/// The prefill shrink of R > 32 (32 x 64 tiles): where the device runs the
-/// wgmma variants (compute capability 9.0, a build with sm_90a code), the
-/// policy takes them, 8 stages deep when the grid has at most one block per
-/// SM (prefill_r64: 128 blocks) and 4 deep otherwise (R = 128: 256 blocks),
-/// with x under an evict-first policy when the call has one column chunk
-/// (R = 64) and its grid has 3/4 as many blocks as the device has SMs (8
-/// stages) or 5/4 (4 stages); elsewhere the staged cp.async tiles.
+/// The prefill shrink of R > 32: where the device runs the wgmma variants
+/// (compute capability 9.0, a build with sm_90a code), the policy takes
+/// them. R > 64 takes the tile of 128 outputs where its grid has more than
+/// half as many blocks as the device has SMs. Otherwise 64 outputs, 8 stages deep
+/// when the grid has at most one block per SM and 4 deep otherwise, with x
+/// under an evict-first policy when the call has one column chunk and its
+/// grid has 3/4 as many blocks as SMs (8 stages) or 5/4 (4 stages).
+/// Elsewhere the staged cp.async tiles.
 TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
 #if !defined(SGMV_BACKEND_HIP)
   const KernelVariant* wgmma = find_variant("tc_shrink_wgmma<bf16,32x64,k128,s4>");
   const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
-  // prefill_r64, R = 128 (two column chunks), and 2048 tokens at R = 64.
-  const std::pair<int, std::int64_t> shapes[] = {{64, 512}, {128, 512}, {64, 256}};
+  // prefill_r64, R = 128 and 2048 tokens at R = 64 and 128.
+  const std::pair<int, std::int64_t> shapes[] = {{64, 512}, {128, 512}, {64, 256}, {128, 256}};
   for (const auto& [rank, seg_len] : shapes) {
     SCOPED_TRACE("R = " + std::to_string(rank) + ", 8 segments of " + std::to_string(seg_len));
     OpSpec s = basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::bf16,
@@ -408,17 +412,23 @@ TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
       EXPECT_EQ(name.rfind("tc_shrink_staged<bf16,32x64", 0), 0u) << name;
       continue;
     }
-    // The grid every variant launches for p: a row tile of 32 tokens per
-    // column chunk of 64 outputs.
+    // The grid of the 64-output variants: a row tile of 32 tokens per
+    // column chunk of 64 outputs; the 128-output tile has one chunk here.
     detail::RawLaunch raw;
     ASSERT_TRUE(wgmma->describe(p, wgmma->tile, &raw));
     const std::int64_t blocks = static_cast<std::int64_t>(raw.grid[0]) * raw.grid[1];
-    EXPECT_EQ(blocks, 8 * seg_len / 32 * (rank / 64));
-    const bool deep = blocks <= sms;
-    const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
-    const std::string want = std::string("tc_shrink_wgmma<bf16,32x64,k128,") +
-                             (deep ? "s8" : "s4") + (rank == 64 && fills ? ",xef" : "") + ">";
-    EXPECT_EQ(name, want) << blocks << " blocks on " << sms << " SMs";
+    const std::int64_t row_tiles = 8 * seg_len / 32;
+    EXPECT_EQ(blocks, row_tiles * (rank / 64));
+    std::string want;
+    if (rank > 64 && 2 * row_tiles > sms) {
+      want = "tc_shrink_wgmma<bf16,32x128,k128,s5>";
+    } else {
+      const bool deep = blocks <= sms;
+      const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
+      want = std::string("tc_shrink_wgmma<bf16,32x64,k128,") + (deep ? "s8" : "s4") +
+             (rank == 64 && fills ? ",xef" : "") + ">";
+    }
+    EXPECT_EQ(name, want) << blocks << " blocks of 64 outputs on " << sms << " SMs";
   }
 #endif
 }
