@@ -71,9 +71,9 @@ __device__ __forceinline__ const S* chunk_a_row(const SliceArgs& sl, std::int64_
 /// cr + i * kRowsPerRound of the step's rows, the tile's BM x rows first,
 /// then the chunk's A rows.
 template <class S, int BM, int kRowsPerRound, int kCopies>
-__device__ __forceinline__ void step_rows(const SliceArgs& sl, std::int64_t l,
-                                          const ColumnChunk& cc, const RowTile& tile, int cr,
-                                          const S* (&src)[kCopies]) {
+__device__ __forceinline__ void step_rows(const Problem& p, std::int64_t l, const ColumnChunk& cc,
+                                          const RowTile& tile, int cr, const S* (&src)[kCopies]) {
+  const SliceArgs& sl = p.slice[cc.slice];
 #pragma unroll
   for (int i = 0; i < kCopies; ++i) {
     const int r = cr + i * kRowsPerRound;
@@ -87,6 +87,22 @@ __device__ __forceinline__ int unit_bytes(std::int64_t K, std::int64_t k) {
   const std::int64_t left = K - k;  // elements of this unit inside the row
   return left <= 0 ? 0 : (left >= 8 ? 16 : 2 * static_cast<int>(left));
 }
+/// K in steps of KT for the staged shrinks: `count` steps, the first
+/// `whole` of which lie wholly inside K (whole 16-byte copies, no bound to
+/// check); only a step that reaches past K copies fewer bytes.
+template <int KT>
+struct KSteps {
+  std::int64_t K;
+  int count, whole;
+  __device__ explicit KSteps(std::int64_t k_len)
+      : K(k_len),
+        count(static_cast<int>(ceil_div(k_len, KT))),
+        whole(static_cast<int>(k_len / KT)) {}
+  /// Bytes of the 16-byte copy at element k of a row, in step `step`.
+  __device__ int copy_bytes(int step, std::int64_t k) const {
+    return step < whole ? 16 : unit_bytes(K, k);
+  }
+};
 
 /// acc += more, element by element: the sums of two independent chains of
 /// mmas over the same m16 x n8 tiles.

@@ -94,24 +94,18 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
 
   for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
     const ColumnChunk cc = column_chunk(p, chunk, BN);
-    const SliceArgs& sl = p.slice[cc.slice];
-    const std::int64_t K = p.K;
-
     // The rows this thread copies: x rows past the tile copy its last
     // row, A rows past the chunk its last column's (never stored).
     const S* src[kCopies];
-    step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
-
-    // K in n_steps steps, of which [0, n_whole) lie wholly inside K.
-    const int n_steps = static_cast<int>(ceil_div(K, KT));
-    const int n_whole = static_cast<int>(K / KT);
+    step_rows<S, BM, kRowsPerRound>(p, l, cc, tile, cr, src);
+    const KSteps<KT> steps(p.K);
+    const int n_steps = steps.count;
 
     auto issue = [&](int step, int stage) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
-      // Whole 16-byte copies, except in a step that reaches past K.
-      const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
+      const int bytes = steps.copy_bytes(step, k);
       const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
 #pragma unroll
       for (int i = 0; i < kCopies; ++i) {

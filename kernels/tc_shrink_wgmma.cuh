@@ -95,19 +95,15 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
 
   for_each_tile<BM, BN>(p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
     const ColumnChunk cc = column_chunk(p, chunk, BN);
-    const SliceArgs& sl = p.slice[cc.slice];
-    const std::int64_t K = p.K;
-
     // Rows 0 .. BM - 1 of a slab are the tile's x rows, BM .. BM + BN - 1
     // A's (rows past the tile or the chunk: its last one).
     const S* src[kCopies];
-    step_rows<S, BM, kRowsPerRound>(sl, l, cc, tile, cr, src);
-
-    const int steps = static_cast<int>(ceil_div(K, KT));
-    const int n_whole = static_cast<int>(K / KT);  // steps wholly inside K
+    step_rows<S, BM, kRowsPerRound>(p, l, cc, tile, cr, src);
+    const KSteps<KT> k_steps(p.K);
+    const int steps = k_steps.count;
     auto issue = [&](int step, int stage) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
-      const int bytes = step < n_whole ? 16 : unit_bytes(K, k);
+      const int bytes = k_steps.copy_bytes(step, k);
       const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
