@@ -7,9 +7,9 @@
 // each warp issues the loads of U chunks before their mmas, so enough bytes
 // stay in flight without shared-memory staging (the decode-sized calls, where
 // this beats tc_shrink_staged.cuh). Partial tiles are summed through shared
-// memory (a slot per group along K, added after one barrier: finish_shrink_tile,
-// which also serves the staged kernels) and rounded once on store. y is overwritten: no atomics, no
-// zeroed buffer.
+// memory (a slot per group along K, added after one barrier:
+// finish_shrink_tile, which also serves the staged kernels) and rounded once
+// on store. y is overwritten: no atomics, no zeroed buffer.
 //
 // Latency, not bandwidth, bounds the decode-sized calls, and two changes to
 // the chain of work after the loads paid on the H100 (kernels/PERF_NOTES.md

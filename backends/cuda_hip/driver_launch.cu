@@ -45,7 +45,7 @@ const DriverLaunchApi* driver_launch_api() {
   return usable ? &api : nullptr;
 }
 
-bool DriverFunction::resolve(const void* kernel, CUcontext current) {
+bool DriverFunction::resolve(const DriverLaunchApi& api, const void* kernel, CUcontext current) {
   int expected = kUnresolved;
   if (!state_.compare_exchange_strong(expected, kResolving, std::memory_order_acq_rel)) {
     return false;  // resolved by another thread meanwhile, or unusable: launch through the runtime
@@ -59,8 +59,7 @@ bool DriverFunction::resolve(const void* kernel, CUcontext current) {
     return false;
   }
   CUcontext after = nullptr;
-  const DriverLaunchApi* api = driver_launch_api();
-  if (api == nullptr || api->current_context(&after) != CUDA_SUCCESS || after != current) {
+  if (api.current_context(&after) != CUDA_SUCCESS || after != current) {
     state_.store(kUnresolved, std::memory_order_release);  // try again on a later launch
     return false;
   }

@@ -45,7 +45,9 @@ class DriverFunction {
               std::size_t shared_bytes, cudaStream_t stream, bool programmatic) {
     CUcontext current = nullptr;
     if (api.current_context(&current) != CUDA_SUCCESS || current == nullptr) return false;
-    if (state_.load(std::memory_order_acquire) != kReady && !resolve(kernel, current)) return false;
+    if (state_.load(std::memory_order_acquire) != kReady && !resolve(api, kernel, current)) {
+      return false;
+    }
     if (current != context_) return false;
     CUlaunchAttribute attr[1];
     attr[0].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
@@ -69,7 +71,7 @@ class DriverFunction {
 
   /// Resolves the function in `current` (the current device's context): one
   /// thread does it; the others, and every call after a failure, get false.
-  bool resolve(const void* kernel, CUcontext current);
+  bool resolve(const DriverLaunchApi& api, const void* kernel, CUcontext current);
 
   std::atomic<int> state_{kUnresolved};
   CUcontext context_ = nullptr;    ///< written once, before state_ becomes kReady

@@ -94,13 +94,13 @@ bool compute_capability_9_or_newer(int device) {
   return device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) >= 9;
 }
 
-/// Whether a shrink of BM x BN tiles may take its deep variant on `device`:
-/// the grid has at most one block per SM, so that a block has its SM's
-/// shared memory to itself, and the device's shared memory per block holds
-/// the variant's dynamic bytes (`deep_smem`) and the token list.
-bool deep_shrink_fits(const Problem& p, int bm, int bn, int deep_smem, int device) {
+/// Whether a shrink grid of `blocks` may take its deep variant on `device`:
+/// it has at most one block per SM, so that a block has its SM's shared
+/// memory to itself, and the device's shared memory per block holds the
+/// variant's dynamic bytes (`deep_smem`) and the token list.
+bool deep_shrink_fits(std::int64_t blocks, int deep_smem, int device) {
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
-  const bool alone = sms > 0 && row_units(p, bm) * column_chunks(p, bn) <= sms;
+  const bool alone = sms > 0 && blocks <= sms;
   return alone && device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >=
                       deep_smem + static_cast<int>(sizeof(TokenList));
 }
@@ -113,8 +113,8 @@ bool deep_shrink_fits(const Problem& p, int bm, int bn, int deep_smem, int devic
 template <int BM, int BN, int KT>
 TileConfig staged_shrink_tile(const Problem& p, int device) {
   constexpr int kDeepSmem = kStagedShrinkSmem<BM, BN, 2 * KT, kStagedShrinkStages>;
-  return tc_staged_shrink_tile(BM, BN,
-                               deep_shrink_fits(p, BM, BN, kDeepSmem, device) ? 2 * KT : KT);
+  const std::int64_t blocks = row_units(p, BM) * column_chunks(p, BN);
+  return tc_staged_shrink_tile(BM, BN, deep_shrink_fits(blocks, kDeepSmem, device) ? 2 * KT : KT);
 }
 
 /// Whether `device` runs the wgmma shrink: this build has it (sm_90a code)
@@ -125,18 +125,20 @@ bool wgmma_shrink_runs(int device) {
          device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMinor)>(device) == 0;
 }
 
-/// The prefill tile of R > 32 on devices that run wgmma. For R > 64, the
-/// tile of 128 outputs (one block per SM, x read once per 128 outputs)
-/// where its grid has more than half as many blocks as SMs; on the H100
-/// (132 SMs, kernels/PERF_NOTES.md v13) against the 64-output tiles: R =
-/// 128 25.94 -> 21.94 us (4096 tokens, 128 blocks), 57.6 -> 41.5 (8192),
-/// 21.77 -> 21.02 (2560, 80 blocks), R = 96 35.5 -> 30.0, R = 256 49.0 ->
-/// 42.6; with 2048 tokens (64 blocks) 15.5 -> 20.5, so there the 64-output
-/// tiles. Those take 8 stages (193 KiB) where
-/// deep_shrink_fits, else 4 (two blocks per SM). On the H100 against
-/// the staged 32 x 64 tiles (kernels/PERF_NOTES.md v12): prefill_r64 18.94
-/// -> 18.39 us, 2048 tokens 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R =
-/// 128 26.5 -> 26.25.
+/// The prefill tile of R > 32 on devices that run wgmma.
+///
+/// For R > 64, the tile of 128 outputs (one block per SM, x read once per
+/// 128 outputs) where its grid has more than half as many blocks as SMs. On
+/// the H100 (132 SMs, kernels/PERF_NOTES.md v13) against the 64-output
+/// tiles: R = 128 25.94 -> 21.94 us (4096 tokens, 128 blocks), 57.6 -> 41.5
+/// (8192), 21.77 -> 21.02 (2560, 80 blocks), R = 96 35.5 -> 30.0, R = 256
+/// 49.0 -> 42.6; with 2048 tokens (64 blocks) 15.5 -> 20.5, so there the
+/// 64-output tiles.
+///
+/// The 64-output tiles take 8 stages (193 KiB) where deep_shrink_fits, else
+/// 4 (two blocks per SM). On the H100 against the staged 32 x 64 tiles
+/// (kernels/PERF_NOTES.md v12): prefill_r64 18.94 -> 18.39 us, 2048 tokens
+/// 16.74 -> 13.68, 8192 tokens 31.8 -> 30.85, R = 128 26.5 -> 26.25.
 ///
 /// x goes under an L2 evict-first policy when the call has one column chunk
 /// (so each x row is read once) and its grid has at least 3/4 as many
@@ -147,18 +149,16 @@ bool wgmma_shrink_runs(int device) {
 /// 0.1-1.3 us.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
-  if (p.max_n > kWgmmaShrinkBN) {
-    const std::int64_t wide_blocks =
-        row_units(p, kWgmmaShrinkBM) * column_chunks(p, kWgmmaShrinkWideBN);
-    if (sms > 0 && 2 * wide_blocks > sms) {
-      return tc_wgmma_shrink_tile(kWgmmaShrinkWideBN, kWgmmaShrinkWideStages, false);
-    }
+  const std::int64_t row_tiles = row_units(p, kWgmmaShrinkBM);  // the same for every width
+  if (p.max_n > kWgmmaShrinkBN && sms > 0 &&
+      2 * row_tiles * column_chunks(p, kWgmmaShrinkWideBN) > sms) {
+    return tc_wgmma_shrink_tile(kWgmmaShrinkWideBN, kWgmmaShrinkWideStages, false);
   }
   constexpr int kDeepSmem =
       kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkBN, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
-  const bool deep = deep_shrink_fits(p, kWgmmaShrinkBM, kWgmmaShrinkBN, kDeepSmem, device);
   const std::int64_t chunks = column_chunks(p, kWgmmaShrinkBN);
-  const std::int64_t blocks = row_units(p, kWgmmaShrinkBM) * chunks;
+  const std::int64_t blocks = row_tiles * chunks;
+  const bool deep = deep_shrink_fits(blocks, kDeepSmem, device);
   const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
   return tc_wgmma_shrink_tile(kWgmmaShrinkBN, deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages,
                               chunks == 1 && sms > 0 && fills);

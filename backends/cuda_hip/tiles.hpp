@@ -46,8 +46,9 @@ constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt) {
 /// memory; STAGES - 1 of them in flight). A deeper pipeline is a longer KT.
 inline constexpr int kStagedShrinkStages = 4;
 /// wgmma shrink (tc_shrink_wgmma.cuh, sm_90a): 32 rows x 64 outputs (or
-/// 128: kWgmmaShrinkWideBN), K in steps of 128, `stages` holding the pipeline depth (4 or 8: the
-/// staged tiles above hold 1 there, so the two never meet), `options` kTileXEvictFirst or 0.
+/// 128: kWgmmaShrinkWideBN), K in steps of 128, `stages` holding the
+/// pipeline depth (4, 5 or 8: the staged tiles above hold 1 there, so the
+/// two never meet), `options` kTileXEvictFirst or 0.
 inline constexpr int kWgmmaShrinkBM = 32;
 inline constexpr int kWgmmaShrinkBN = 64;
 inline constexpr int kWgmmaShrinkWideBN = 128;
