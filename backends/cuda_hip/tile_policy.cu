@@ -11,7 +11,7 @@
 #include "sgmv/core/wave_fill.hpp"
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-#include "backends/cuda_hip/variants.hpp"  // have_wgmma_shrink
+#include "backends/cuda_hip/variants.hpp"  // have_wgmma
 #include "kernels/tc_expand.cuh"           // kTcExpandBlocksPerSm
 #include "kernels/tc_shrink_staged.cuh"    // kStagedShrinkSmem
 #include "kernels/tc_shrink_wgmma.cuh"     // kWgmmaShrinkSmem
@@ -117,10 +117,11 @@ TileConfig staged_shrink_tile(const Problem& p, int device) {
   return tc_staged_shrink_tile(BM, BN, deep_shrink_fits(blocks, kDeepSmem, device) ? 2 * KT : KT);
 }
 
-/// Whether `device` runs the wgmma shrink: this build has it (sm_90a code)
-/// and the device has compute capability 9.0, the only one sm_90a code runs on.
-bool wgmma_shrink_runs(int device) {
-  return have_wgmma_shrink() &&
+/// Whether `device` runs the wgmma kernels: this build has them (sm_90a
+/// code) and the device has compute capability 9.0, the only one sm_90a
+/// code runs on.
+bool wgmma_runs(int device) {
+  return have_wgmma() &&
          device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMajor)>(device) == 9 &&
          device_attribute<SGMV_GPU_API(DevAttrComputeCapabilityMinor)>(device) == 0;
 }
@@ -184,16 +185,21 @@ TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   }
   if (n <= 16) return staged_shrink_tile<16, 16, 256>(p, device);
   if (n <= 32) return staged_shrink_tile<32, 32, 128>(p, device);
-  if (wgmma_shrink_runs(device)) return wgmma_shrink_tile(p, device);
+  if (wgmma_runs(device)) return wgmma_shrink_tile(p, device);
   return staged_shrink_tile<32, 64, 128>(p, device);
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KW" or "BM,KW,CG" forces the tensor-core
-/// expand tile (read once; for benchmarking).
+/// expand tile, "w:BM" the wgmma one (read once; for benchmarking).
 TileOverride read_expand_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_EXPAND_TILE");
   int bm = 0, kw = 0, cg = 1;
+  if (text != nullptr && text[0] == 'w' && std::sscanf(text, "w:%d", &bm) == 1 && bm > 0) {
+    o.set = true;
+    o.tile = tc_wgmma_expand_tile(bm);
+    return o;
+  }
   const int n = text != nullptr ? std::sscanf(text, "%d,%d,%d", &bm, &kw, &cg) : 0;
   if (n >= 2 && bm > 0 && kw > 0 && cg > 0) {
     o.set = true;
@@ -220,6 +226,27 @@ TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
   const detail::WaveCandidate candidates[] = {
       {tc_expand_tile(256, 64), row_units(p, 256) * chunks, per_wave},
       {tc_expand_tile(128, 64), row_units(p, 128) * chunks, per_wave},
+  };
+  return candidates[detail::fullest_last_wave(candidates)].tile;
+}
+
+/// Whether the wgmma expand serves p: the device runs wgmma, the segment
+/// form without add, the output in the input dtype.
+bool wgmma_expand_call(const Problem& p, const LaunchKey& key) {
+  return !p.add && p.form == MetaForm::segments && key.out_dtype == key.in_dtype &&
+         wgmma_runs(key.device);
+}
+
+/// The wgmma expand's rows per block: 256 where that grid fills its last
+/// wave as well as 128 rows' does (as for k64_expand_tile).
+TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+  if (sms <= 0) return tc_wgmma_expand_tile(128);  // the SM count is unknown
+  const std::int64_t per_wave = 2 * sms;           // __launch_bounds__(256, 2)
+  const std::int64_t chunks = column_chunks(p, kWgmmaExpandBN);
+  const detail::WaveCandidate candidates[] = {
+      {tc_wgmma_expand_tile(256), row_units(p, 256) * chunks, per_wave},
+      {tc_wgmma_expand_tile(128), row_units(p, 128) * chunks, per_wave},
   };
   return candidates[detail::fullest_last_wave(candidates)].tile;
 }
@@ -274,6 +301,7 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
     return candidates[detail::fullest_last_wave(candidates)].tile;
   }
   if (p.K <= 32) return tc_expand_tile(128, 32);
+  if (p.K <= 64 && wgmma_expand_call(p, key)) return wgmma_expand_tile(p, key);
   if (p.K <= 64) return k64_expand_tile(p, key);
   return tc_expand_tile(64, 128);
 }

@@ -74,6 +74,16 @@ constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1) {
   return tile(bm, kTcExpandBN * cg, kw);
 }
 
+/// wgmma expand (tc_expand_wgmma.cuh, sm_90a): BM rows x 256 columns, all
+/// of R (<= 64) in one slab (block_k 64), u m-tiles `stages` deep (the
+/// tiles above hold 1 there, so the two never meet). Without add, output in
+/// the input dtype.
+inline constexpr int kWgmmaExpandBN = 256;
+inline constexpr int kWgmmaExpandStages = 4;
+constexpr detail::TileConfig tc_wgmma_expand_tile(int bm) {
+  return tile(bm, kWgmmaExpandBN, 64, kWgmmaExpandStages);
+}
+
 /// The tile policy of this backend (tile_policy.cu).
 detail::TileConfig choose_tile(const detail::Problem& p, const detail::LaunchKey& key);
 

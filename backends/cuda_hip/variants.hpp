@@ -16,9 +16,12 @@ void register_tc_shrink_bf16(detail::KernelRegistry& registry);
 void register_tc_expand(detail::KernelRegistry& registry);
 /// wgmma (sm_90a) shrink variants: empty unless the build targets sm_90.
 void register_tc_shrink_wgmma(detail::KernelRegistry& registry);
-/// Whether this build registered them (the tile policy picks them only then,
-/// and only on devices of compute capability 9.0).
-bool have_wgmma_shrink();
+/// wgmma (sm_90a) expand variants: empty unless the build targets sm_90.
+void register_tc_expand_wgmma(detail::KernelRegistry& registry);
+/// Whether this build registered the wgmma variants, shrink and expand (the
+/// tile policy picks them only then, and only on devices of compute
+/// capability 9.0).
+bool have_wgmma();
 
 /// Priorities: among variants that match a key, the most specialised wins.
 inline constexpr int kPriorityGeneric = 0;  // any dtypes, any alignment (+1 for i32)

@@ -328,12 +328,16 @@ TEST_F(CudaTilePolicy, NarrowTileFillsItsLastWave) {
 #endif
 }
 
-/// The k64 expand (32 < R <= 64) of the segment form takes 256 rows per
-/// block without add when that grid fills its last wave as well as 128
-/// rows' does, within 1/16 (last_wave_fill), else 128 rows; with add, and
-/// in the per-token form, always 128.
+/// The k64 expand (32 < R <= 64) of the segment form without add: on a
+/// device that runs the wgmma variants (compute capability 9.0, a build with
+/// sm_90a code), the wgmma expand, else the mma.sync one; either takes 256
+/// rows per block when that grid fills its last wave as well as 128 rows'
+/// does, within 1/16 (last_wave_fill), else 128 rows. With add, and in the
+/// per-token form, always the mma.sync tile of 128 rows.
 TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
 #if !defined(SGMV_BACKEND_HIP)
+  const KernelVariant* wgmma = find_variant("tc_expand_wgmma<bf16,256>");
+  const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
   struct Shape {
     const char* name;
     std::int64_t segments, seg_len;
@@ -359,7 +363,8 @@ TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
       EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64,add>");
       continue;
     }
-    const char* const names[2] = {"tc_expand<bf16,256,k64>", "tc_expand<bf16,128,k64>"};
+    const char* const names[2] = {runs ? "tc_expand_wgmma<bf16,256>" : "tc_expand<bf16,256,k64>",
+                                  runs ? "tc_expand_wgmma<bf16,128>" : "tc_expand<bf16,128,k64>"};
     double fill[2] = {0.0, 0.0};
     for (int i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(last_wave_fill(names[i], p, sms, &fill[i]));
     const bool want_256 = fill[0] >= fill[1] - 1.0 / 16;

@@ -1,0 +1,206 @@
+// Expand on the warpgroup tensor-core instructions (wgmma, CUDA sm_90a): the
+// prefill expand of 32 < R <= 64 without add on compute capability 9.0,
+// where the mma.sync form (tc_expand.cuh) issues 16 mma per 16 x 32 outputs
+// of each warp and their time shows (prefill_r64 17.3 us against 13.6 for
+// R = 16, whose bytes differ by 4.5 MB).
+//
+// A block computes BM rows x 256 output columns: out = u B^T, u's 64-row
+// m-tiles as wgmma's A (M = 64), the B slice as its B (N = 128 per
+// warpgroup: warpgroup w takes columns 128 w ..), both K-major in shared
+// memory under the 128-byte swizzle (kernels/wgmma.cuh), all of R in one
+// slab of 64 (ranks below 64 zero-filled). The block copies its B slice
+// once (32 KiB), then walks its m-tiles with their u rows copied STAGES - 1
+// tiles ahead (cp.async, 8 KiB each); per m-tile, R / 16 wgmmas, then the
+// accumulators go straight to global memory.
+//
+// The B slice's rows are stored permuted inside every 32 columns (row
+// 32 J + 8 q + 2 c + e holds column 32 J + 8 c + 2 q + e) so that lane
+// (g, c) of the accumulator layout ends up with 8 consecutive columns of
+// its rows: one 16-byte (evict-first) store each, no shared-memory pass.
+//
+// Rows past the tile copy its last row and B rows past the chunk its last
+// column (never stored), as in the shrinks.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/async_copy.cuh"
+#include "kernels/metadata.cuh"
+#include "kernels/wgmma.cuh"
+
+#if defined(SGMV_CUDA_FAST_PATHS)
+
+namespace sgmv::gpu {
+
+/// Shape constants of one wgmma expand kernel instance.
+template <int BM, int STAGES>
+struct WgmmaExpandShape {
+  static constexpr int kGroups = kBlockThreads / 128;        // warpgroups
+  static constexpr int kGroupCols = 128;                     // wgmma N of each
+  static constexpr int BN = kGroups * kGroupCols;            // columns per block
+  static constexpr int kMTile = 64;                          // wgmma M: rows per m-tile
+  static constexpr int kMaxRank = wgmma::kSlabK;             // R in one slab
+  static constexpr int kBBytes = BN * wgmma::kRowBytes;      // the B slice
+  static constexpr int kUBytes = kMTile * wgmma::kRowBytes;  // one m-tile of u
+  static constexpr int kAlign = 1024;                        // the swizzle's period
+  static constexpr int kSmemBytes = kBBytes + STAGES * kUBytes + kAlign;
+  static constexpr int kUnits = wgmma::kRowBytes / 16;          // 16-byte units per row
+  static constexpr int kRowsPerRound = kBlockThreads / kUnits;  // rows per round of copies
+  static constexpr int kBCopies = BN / kRowsPerRound;
+  static constexpr int kUCopies = kMTile / kRowsPerRound;
+  static_assert(BM % kMTile == 0 && STAGES >= 2, "tile");
+  static_assert(kRowsPerRound % 8 == 0, "a thread copies rows of one swizzle phase");
+  static_assert(BN % kRowsPerRound == 0 && kMTile % kRowsPerRound == 0, "whole rounds");
+};
+
+/// The column (inside the block's 256) that row `a` of the shared B slice
+/// holds: bits 1-2 and 3-4 of `a` swapped (its own inverse).
+__host__ __device__ constexpr int wgmma_expand_column(int a) {
+  return (a & ~31) | (((a >> 1) & 3) << 3) | (((a >> 3) & 3) << 1) | (a & 1);
+}
+static_assert(wgmma_expand_column(2 * 1 + 8 * 2) == 8 * 1 + 2 * 2, "q and c swap");
+
+template <class T, int BM, int STAGES>
+__device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
+  using Shape = WgmmaExpandShape<BM, STAGES>;
+  constexpr int BN = Shape::BN, kMTile = Shape::kMTile, kRound = Shape::kRowsPerRound;
+  using S = typename T::storage;
+  __shared__ TokenList scratch;
+  extern __shared__ __align__(128) unsigned char smem_raw[];
+  const int tid = static_cast<int>(threadIdx.x);
+  const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int g = lane / 4, c = lane % 4;
+  const std::uint32_t raw_base = async::smem_addr(smem_raw);
+  const std::uint32_t b_base =
+      raw_base + (Shape::kAlign - raw_base % Shape::kAlign) % Shape::kAlign;
+  const std::uint32_t u_base = b_base + Shape::kBBytes;
+  // Copies: thread tid moves unit cu of rows cr + i * kRound.
+  const int cu = tid % Shape::kUnits, cr = tid / Shape::kUnits;
+  const auto copy_dst = static_cast<std::uint32_t>(wgmma::swizzled(cr, cu));
+  // 16-byte stores need every row's outputs 16-byte aligned (the columns
+  // of a thread start at multiples of 8).
+  const bool aligned = ((reinterpret_cast<std::uintptr_t>(p.out) |
+                         static_cast<std::uintptr_t>(p.out_row_stride * sizeof(S))) &
+                        15u) == 0;
+  const bool scaled = p.scale != 1.0f;  // expand problems carry 1
+
+  // Per-token form: the weights are asked for before the wait (metadata.cuh).
+  for_each_tile<BM, BN, true>(
+      p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
+        const ColumnChunk cc = column_chunk(p, chunk, BN);
+        const SliceArgs& sl = p.slice[cc.slice];
+        const std::int64_t K = p.K;
+        if (K > Shape::kMaxRank) return;  // not registered for this R (max_rank)
+        // R % 8 == 0 (rank_step): a unit lies wholly inside R or past it.
+        const int bytes = cu * 8 < K ? 16 : 0;
+        const int at = bytes > 0 ? cu * 8 : 0;
+        const int count = tile.count, m_tiles = (count + kMTile - 1) / kMTile;
+        const S* const u = static_cast<const S*>(sl.in);
+        auto copy_u = [&](int mt, int stage) {
+          const std::uint32_t dst = u_base + static_cast<std::uint32_t>(stage * Shape::kUBytes);
+#pragma unroll
+          for (int i = 0; i < Shape::kUCopies; ++i) {
+            const int r = mt * kMTile + cr + i * kRound;
+            const S* row = u + tile.row(r < count ? r : count - 1) * sl.in_row_stride;
+            async::copy16(
+                dst + copy_dst + static_cast<std::uint32_t>(i * kRound * wgmma::kRowBytes),
+                row + at, bytes);
+          }
+        };
+
+        __syncthreads();  // the previous tile is done with shared memory
+                          // The B slice, its rows permuted (wgmma_expand_column), with the first
+                          // m-tile in the first group of copies.
+#pragma unroll
+        for (int i = 0; i < Shape::kBCopies; ++i) {
+          const int a = cr + i * kRound;
+          std::int64_t n = cc.n0 + wgmma_expand_column(a);
+          if (n >= cc.n_end) n = cc.n_end - 1;
+          const S* row = static_cast<const S*>(sl.w) + l * sl.w_stride_l + n * sl.w_stride_n;
+          async::copy16(
+              b_base + copy_dst + static_cast<std::uint32_t>(i * kRound * wgmma::kRowBytes),
+              row + at, bytes);
+        }
+#pragma unroll
+        for (int s = 0; s < STAGES - 1; ++s) {
+          if (s < m_tiles) copy_u(s, s);
+          async::commit();
+        }
+
+        const std::uint32_t b_group =
+            b_base + static_cast<std::uint32_t>(group * Shape::kGroupCols * wgmma::kRowBytes);
+        using OS = typename T::storage;
+        OS* const out = static_cast<OS*>(p.out) + sl.out_col;
+        const std::int64_t col0 = cc.n0 + group * Shape::kGroupCols + 8 * c;
+#pragma unroll 1
+        for (int mt = 0; mt < m_tiles; ++mt) {
+          async::wait<STAGES - 2>();
+          wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
+          __syncthreads();              // m-tile mt (and B) in shared memory for every warp
+          const std::uint32_t a_tile =
+              u_base + static_cast<std::uint32_t>((mt % STAGES) * Shape::kUBytes);
+          float d[64];
+#pragma unroll
+          for (int i = 0; i < 64; ++i) {
+            d[i] = 0.0f;
+            wgmma::pin(d[i]);
+          }
+          wgmma::fence();
+      // All four k16 steps (zeros past R: no branch between the wgmmas).
+#pragma unroll
+          for (int kk = 0; kk < Shape::kMaxRank / 16; ++kk) {
+            wgmma::mma_m64n128k16<T>(d, wgmma::descriptor(a_tile + kk * 32),
+                                     wgmma::descriptor(b_group + kk * 32));
+          }
+          wgmma::commit();
+          // Refill the stage every warp finished with before this m-tile's barrier.
+          const int next = mt + STAGES - 1;
+          if (next < m_tiles) copy_u(next, next % STAGES);
+          async::commit();
+          wgmma::wait<0>();
+#pragma unroll
+          for (int i = 0; i < 64; ++i) wgmma::pin(d[i]);
+
+        // Lane (g, c) holds rows 16 warp + g (+ 8) of the m-tile and, per 32
+        // columns J, the 8 columns 32 J + 8 c .. + 7 (the permuted B rows).
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int r = mt * kMTile + 16 * warp + g + 8 * h;
+            if (r >= count) continue;
+            OS* const row = out + tile.row(r) * p.out_row_stride;
+#pragma unroll
+            for (int J = 0; J < Shape::kGroupCols / 32; ++J) {
+              const std::int64_t col = col0 + 32 * J;
+              const std::int64_t left = cc.n_end - col;
+              if (left <= 0) continue;
+              float v[8];
+#pragma unroll
+              for (int q = 0; q < 4; ++q) {
+#pragma unroll
+                for (int e = 0; e < 2; ++e) v[2 * q + e] = d[16 * J + 4 * q + 2 * h + e];
+              }
+              if (scaled) {
+#pragma unroll
+                for (int m = 0; m < 8; ++m) v[m] *= p.scale;
+              }
+              const bool vec = aligned && left >= 8 && ((sl.out_col + col) % 8) == 0;
+              store8<T, true>(row + col, vec, left < 8 ? static_cast<int>(left) : 8, v);
+            }
+          }
+        }
+        async::wait<0>();
+      });
+}
+
+/// Bytes of dynamic shared memory of a wgmma expand kernel.
+template <int BM, int STAGES>
+inline constexpr int kWgmmaExpandSmem = WgmmaExpandShape<BM, STAGES>::kSmemBytes;
+
+template <class T, int BM, int STAGES>
+__global__ void __launch_bounds__(kBlockThreads, 2) tc_expand_wgmma_kernel(const Problem p) {
+  tc_expand_wgmma_body<T, BM, STAGES>(p);
+}
+
+}  // namespace sgmv::gpu
+
+#endif  // SGMV_CUDA_FAST_PATHS
