@@ -1,8 +1,8 @@
 // Expand on the warpgroup tensor-core instructions (wgmma, CUDA sm_90a): the
-// prefill expand of 32 < R <= 64 without add on compute capability 9.0,
-// where the mma.sync form (tc_expand.cuh) issues 16 mma per 16 x 32 outputs
-// of each warp and their time shows (prefill_r64 17.3 us against 13.6 for
-// R = 16, whose bytes differ by 4.5 MB).
+// prefill expand of 32 <= R <= 64 on compute capability 9.0, where the
+// mma.sync form (tc_expand.cuh) issues 16 mma per 16 x 32 outputs of each
+// warp at R = 64 and their time shows (prefill_r64 17.4 us against 13.6 for
+// R = 16, whose bytes differ by 4.5 MB; 15.05 here, kernels/PERF_NOTES.md v14).
 //
 // A block computes BM rows x 256 output columns: out = u B^T, u's 64-row
 // m-tiles as wgmma's A (M = 64), the B slice as its B (N = 128 per
@@ -10,22 +10,27 @@
 // memory under the 128-byte swizzle (kernels/wgmma.cuh), all of R in one
 // slab of 64 (ranks below 64 zero-filled). The block copies its B slice
 // once (32 KiB), then walks its m-tiles with their u rows copied STAGES - 1
-// tiles ahead (cp.async, 8 KiB each); per m-tile, R / 16 wgmmas, then the
+// tiles ahead (cp.async, 8 KiB each); per m-tile, four wgmmas, then the
 // accumulators go straight to global memory.
 //
 // The B slice's rows are stored permuted inside every 32 columns (row
 // 32 J + 8 q + 2 c + e holds column 32 J + 8 c + 2 q + e) so that lane
 // (g, c) of the accumulator layout ends up with 8 consecutive columns of
-// its rows: one 16-byte (evict-first) store each, no shared-memory pass.
+// its rows: one 16-byte store each (evict-first without add), no
+// shared-memory pass. With add (ADD), the old outputs of the m-tile are
+// loaded into registers while its wgmmas run; that takes the registers of
+// a second block per SM.
 //
 // Rows past the tile copy its last row and B rows past the chunk its last
 // column (never stored), as in the shrinks.
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/async_copy.cuh"
 #include "kernels/metadata.cuh"
+#include "kernels/tc_expand.cuh"  // Out8
 #include "kernels/wgmma.cuh"
 
 #if defined(SGMV_CUDA_FAST_PATHS)
@@ -60,10 +65,11 @@ __host__ __device__ constexpr int wgmma_expand_column(int a) {
 }
 static_assert(wgmma_expand_column(2 * 1 + 8 * 2) == 8 * 1 + 2 * 2, "q and c swap");
 
-template <class T, int BM, int STAGES>
+template <class T, int BM, int STAGES, bool ADD>
 __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
   using Shape = WgmmaExpandShape<BM, STAGES>;
   constexpr int BN = Shape::BN, kMTile = Shape::kMTile, kRound = Shape::kRowsPerRound;
+  constexpr int kColBlocks = Shape::kGroupCols / 32;  // 8 columns of each per lane
   using S = typename T::storage;
   __shared__ TokenList scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
@@ -109,8 +115,8 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
         };
 
         __syncthreads();  // the previous tile is done with shared memory
-                          // The B slice, its rows permuted (wgmma_expand_column), with the first
-                          // m-tile in the first group of copies.
+                          // The B slice, its rows permuted (wgmma_expand_column), with the
+                          // first m-tile in the first group of copies.
 #pragma unroll
         for (int i = 0; i < Shape::kBCopies; ++i) {
           const int a = cr + i * kRound;
@@ -129,9 +135,17 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
 
         const std::uint32_t b_group =
             b_base + static_cast<std::uint32_t>(group * Shape::kGroupCols * wgmma::kRowBytes);
-        using OS = typename T::storage;
-        OS* const out = static_cast<OS*>(p.out) + sl.out_col;
+        S* const out = static_cast<S*>(p.out) + sl.out_col;
         const std::int64_t col0 = cc.n0 + group * Shape::kGroupCols + 8 * c;
+        // This thread's 8 columns of each 32 (J): how many exist, whether
+        // they take one 16-byte access.
+        const std::int64_t left = cc.n_end - col0;
+        const bool aligned_cols = aligned && (sl.out_col + col0) % 8 == 0;
+        auto cols = [&](int J) {
+          const std::int64_t here = left - 32 * J;
+          return here <= 0 ? 0 : (here < 8 ? static_cast<int>(here) : 8);
+        };
+        auto vec = [&](int J) { return aligned_cols && cols(J) == 8; };
 #pragma unroll 1
         for (int mt = 0; mt < m_tiles; ++mt) {
           async::wait<STAGES - 2>();
@@ -153,26 +167,44 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
                                      wgmma::descriptor(b_group + kk * 32));
           }
           wgmma::commit();
-          // Refill the stage every warp finished with before this m-tile's barrier.
+          // Refill the stage every warp finished with before this m-tile's
+          // barrier.
           const int next = mt + STAGES - 1;
           if (next < m_tiles) copy_u(next, next % STAGES);
           async::commit();
+
+          // Rows 16 warp + g (+ 8) of the m-tile (null: past the tile).
+          S* rows[2];
+#pragma unroll
+          for (int h = 0; h < 2; ++h) {
+            const int r = mt * kMTile + 16 * warp + g + 8 * h;
+            rows[h] = r < count ? out + tile.row(r) * p.out_row_stride + col0 : nullptr;
+          }
+          // With add, the old outputs are loaded while the wgmmas run.
+          struct NoOld {};
+          std::conditional_t<ADD, Out8<T>[2][kColBlocks], NoOld> old;
+          if constexpr (ADD) {
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+#pragma unroll
+              for (int J = 0; J < kColBlocks; ++J) {
+                old[h][J].load(rows[h] != nullptr && cols(J) > 0 ? rows[h] + 32 * J : nullptr,
+                               vec(J), cols(J));
+              }
+            }
+          }
           wgmma::wait<0>();
 #pragma unroll
           for (int i = 0; i < 64; ++i) wgmma::pin(d[i]);
 
-        // Lane (g, c) holds rows 16 warp + g (+ 8) of the m-tile and, per 32
-        // columns J, the 8 columns 32 J + 8 c .. + 7 (the permuted B rows).
+        // Lane (g, c) holds, per 32 columns J, the 8 columns 32 J + 8 c ..
+        // + 7 of its rows (the permuted B rows).
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            const int r = mt * kMTile + 16 * warp + g + 8 * h;
-            if (r >= count) continue;
-            OS* const row = out + tile.row(r) * p.out_row_stride;
+            if (rows[h] == nullptr) continue;
 #pragma unroll
-            for (int J = 0; J < Shape::kGroupCols / 32; ++J) {
-              const std::int64_t col = col0 + 32 * J;
-              const std::int64_t left = cc.n_end - col;
-              if (left <= 0) continue;
+            for (int J = 0; J < kColBlocks; ++J) {
+              if (cols(J) == 0) continue;
               float v[8];
 #pragma unroll
               for (int q = 0; q < 4; ++q) {
@@ -183,8 +215,12 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
 #pragma unroll
                 for (int m = 0; m < 8; ++m) v[m] *= p.scale;
               }
-              const bool vec = aligned && left >= 8 && ((sl.out_col + col) % 8) == 0;
-              store8<T, true>(row + col, vec, left < 8 ? static_cast<int>(left) : 8, v);
+              if constexpr (ADD) {
+#pragma unroll
+                for (int m = 0; m < 8; ++m) v[m] += old[h][J].get(m);
+              }
+              // Evict-first without add (tc_expand.cuh says why).
+              store8<T, !ADD>(rows[h] + 32 * J, vec(J), cols(J), v);
             }
           }
         }
@@ -196,9 +232,16 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
 template <int BM, int STAGES>
 inline constexpr int kWgmmaExpandSmem = WgmmaExpandShape<BM, STAGES>::kSmemBytes;
 
-template <class T, int BM, int STAGES>
-__global__ void __launch_bounds__(kBlockThreads, 2) tc_expand_wgmma_kernel(const Problem p) {
-  tc_expand_wgmma_body<T, BM, STAGES>(p);
+/// Blocks per SM a wgmma expand kernel is built for: 2 without add (128
+/// registers: the 64 accumulators and the copies' addresses), 1 with add,
+/// whose old outputs (32 registers) are in flight while the wgmmas run.
+template <bool ADD>
+inline constexpr int kWgmmaExpandBlocksPerSm = ADD ? 1 : 2;
+
+template <class T, int BM, int STAGES, bool ADD>
+__global__ void __launch_bounds__(kBlockThreads, kWgmmaExpandBlocksPerSm<ADD>)
+    tc_expand_wgmma_kernel(const Problem p) {
+  tc_expand_wgmma_body<T, BM, STAGES, ADD>(p);
 }
 
 }  // namespace sgmv::gpu

@@ -13,6 +13,7 @@
 #if defined(SGMV_CUDA_FAST_PATHS)
 #include "backends/cuda_hip/variants.hpp"  // have_wgmma
 #include "kernels/tc_expand.cuh"           // kTcExpandBlocksPerSm
+#include "kernels/tc_expand_wgmma.cuh"     // kWgmmaExpandBlocksPerSm
 #include "kernels/tc_shrink_staged.cuh"    // kStagedShrinkSmem
 #include "kernels/tc_shrink_wgmma.cuh"     // kWgmmaShrinkSmem
 #endif
@@ -230,10 +231,19 @@ TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
   return candidates[detail::fullest_last_wave(candidates)].tile;
 }
 
-/// Whether the wgmma expand serves p: the device runs wgmma, the segment
-/// form without add, the output in the input dtype.
+/// Whether the wgmma expand (tc_expand_wgmma.cuh) takes p: the segment
+/// form, output in the input dtype, a device that runs wgmma, and R in
+/// [32, 64] without add, (32, 64] with. On the H100 (kernels/PERF_NOTES.md
+/// v14, 8 x 512 tokens unless said, us, against the mma.sync tiles):
+/// prefill_r64 17.36 -> 15.05, 8192 tokens 31.7 -> 27.4, 2048 tokens 10.5
+/// -> 9.4, R = 48 16.8 -> 14.8, R = 32 15.6 -> 14.6, three slices of R = 64
+/// (4096 + 2 x 1024 columns) 1856 -> 2290 GB/s; with add, prefill_r64 42.4
+/// -> 35.0. It lost at R = 24 (15.3 against 14.85), with add at R = 32
+/// (128 rows: 36.5 against 34.4) and in the per-token form (decode_r64 10.7
+/// against 9.8), whose blocks hold a handful of rows.
 bool wgmma_expand_call(const Problem& p, const LaunchKey& key) {
-  return !p.add && p.form == MetaForm::segments && key.out_dtype == key.in_dtype &&
+  const bool rank = p.K <= 64 && (p.add ? p.K > 32 : p.K >= 32);
+  return rank && p.form == MetaForm::segments && key.out_dtype == key.in_dtype &&
          wgmma_runs(key.device);
 }
 
@@ -242,7 +252,9 @@ bool wgmma_expand_call(const Problem& p, const LaunchKey& key) {
 TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
   if (sms <= 0) return tc_wgmma_expand_tile(128);  // the SM count is unknown
-  const std::int64_t per_wave = 2 * sms;           // __launch_bounds__(256, 2)
+  const std::int64_t per_sm =
+      p.add ? kWgmmaExpandBlocksPerSm<true> : kWgmmaExpandBlocksPerSm<false>;
+  const std::int64_t per_wave = per_sm * sms;
   const std::int64_t chunks = column_chunks(p, kWgmmaExpandBN);
   const detail::WaveCandidate candidates[] = {
       {tc_wgmma_expand_tile(256), row_units(p, 256) * chunks, per_wave},
@@ -252,7 +264,9 @@ TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
 }
 
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
-/// 16-wide form up to R = 16), else 128 at a time.
+/// 16-wide form up to R = 16), else 128 at a time; where wgmma_expand_call
+/// (the segment form, 32 <= R <= 64, compute capability 9.0), the wgmma
+/// expand instead.
 ///
 /// The narrow form has four tiles: 128 rows x 4 column groups (without
 /// add only) and x 2 groups (2 blocks per SM), 128 rows x 1 group and 64
@@ -300,8 +314,8 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
     };
     return candidates[detail::fullest_last_wave(candidates)].tile;
   }
+  if (wgmma_expand_call(p, key)) return wgmma_expand_tile(p, key);
   if (p.K <= 32) return tc_expand_tile(128, 32);
-  if (p.K <= 64 && wgmma_expand_call(p, key)) return wgmma_expand_tile(p, key);
   if (p.K <= 64) return k64_expand_tile(p, key);
   return tc_expand_tile(64, 128);
 }

@@ -328,27 +328,33 @@ TEST_F(CudaTilePolicy, NarrowTileFillsItsLastWave) {
 #endif
 }
 
-/// The k64 expand (32 < R <= 64) of the segment form without add: on a
-/// device that runs the wgmma variants (compute capability 9.0, a build with
-/// sm_90a code), the wgmma expand, else the mma.sync one; either takes 256
-/// rows per block when that grid fills its last wave as well as 128 rows'
-/// does, within 1/16 (last_wave_fill), else 128 rows. With add, and in the
-/// per-token form, always the mma.sync tile of 128 rows.
-TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
+/// The expand of 16 < R <= 64 in the segment form. On a device that runs
+/// the wgmma variants (compute capability 9.0, a build with sm_90a code),
+/// the wgmma expand for 32 <= R <= 64 without add and 32 < R <= 64 with;
+/// otherwise the mma.sync tiles: k32 (128 rows) up to R = 32, k64 above,
+/// which takes 256 rows without add. Where two row counts are possible, 256
+/// when that grid fills its last wave as well as 128 rows' does, within
+/// 1/16 (last_wave_fill, by the runtime's occupancy of each kernel). The
+/// per-token form always takes the mma.sync tiles of 128 rows.
+TEST_F(CudaTilePolicy, WideExpandTilesFillTheirLastWave) {
 #if !defined(SGMV_BACKEND_HIP)
   const KernelVariant* wgmma = find_variant("tc_expand_wgmma<bf16,256>");
   const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
   struct Shape {
     const char* name;
     std::int64_t segments, seg_len;
+    int rank;
     bool add;
   };
-  for (const Shape& shape : {Shape{"prefill_r64", 8, 512, false}, Shape{"short", 2, 256, false},
-                             Shape{"prefill_r64 with add", 8, 512, true}}) {
+  for (const Shape& shape :
+       {Shape{"prefill_r64", 8, 512, 64, false}, Shape{"short", 2, 256, 64, false},
+        Shape{"prefill_r64 with add", 8, 512, 64, true}, Shape{"R = 48", 8, 512, 48, false},
+        Shape{"R = 32", 8, 512, 32, false}, Shape{"R = 32 with add", 8, 512, 32, true},
+        Shape{"R = 24", 8, 512, 24, false}}) {
     SCOPED_TRACE(shape.name);
     const std::int64_t T = shape.segments * shape.seg_len;
-    OpSpec s =
-        basic_spec(Op::expand, Form::segments, DType::bf16, DType::bf16, DType::bf16, T, 64, 4096);
+    OpSpec s = basic_spec(Op::expand, Form::segments, DType::bf16, DType::bf16, DType::bf16, T,
+                          shape.rank, 4096);
     s.L = shape.segments;
     s.add = shape.add;
     std::vector<std::int64_t> ids;
@@ -359,14 +365,26 @@ TEST_F(CudaTilePolicy, K64Takes256RowsWhereTheyFillTheirLastWave) {
     const detail::Problem p = problem_of(c, c.device_args());
     const KernelVariant* chosen = policy_choice(p);
     ASSERT_NE(chosen, nullptr);
-    if (shape.add) {
+    const std::string add = shape.add ? ",add" : "";
+    const bool wgmma_rank = shape.add ? shape.rank > 32 : shape.rank >= 32;
+    std::string names[2];
+    if (runs && wgmma_rank) {
+      names[0] = "tc_expand_wgmma<bf16,256" + add + ">";
+      names[1] = "tc_expand_wgmma<bf16,128" + add + ">";
+    } else if (shape.rank <= 32) {
+      EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k32" + add + ">");
+      continue;
+    } else if (shape.add) {
       EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64,add>");
       continue;
+    } else {
+      names[0] = "tc_expand<bf16,256,k64>";
+      names[1] = "tc_expand<bf16,128,k64>";
     }
-    const char* const names[2] = {runs ? "tc_expand_wgmma<bf16,256>" : "tc_expand<bf16,256,k64>",
-                                  runs ? "tc_expand_wgmma<bf16,128>" : "tc_expand<bf16,128,k64>"};
     double fill[2] = {0.0, 0.0};
-    for (int i = 0; i < 2; ++i) ASSERT_NO_FATAL_FAILURE(last_wave_fill(names[i], p, sms, &fill[i]));
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_NO_FATAL_FAILURE(last_wave_fill(names[i].c_str(), p, sms, &fill[i]));
+    }
     const bool want_256 = fill[0] >= fill[1] - 1.0 / 16;
     EXPECT_EQ(std::string(chosen->name), names[want_256 ? 0 : 1])
         << "fills " << fill[0] << " (256 rows) and " << fill[1] << " (128 rows) on " << sms
