@@ -124,11 +124,12 @@ stage memcheck2 sanitizer.log 240 $SAN --tool memcheck \
   "$TESTS/sgmv_conformance_tests" --gtest_brief=1 --gtest_filter='-Overflow*:MultiDevice*'
 stage memcheck3 sanitizer.log 120 $SAN --tool memcheck \
   "$TESTS/sgmv_error_tests" --gtest_brief=1 --gtest_filter='Errors/DeviceFaults.*'
-# Kernels that share memory: the shrink reductions (block, wgmma), the
-# per-token gathering (every kernel), in both metadata forms.
+# Kernels that share memory: the shrink reductions (block, wgmma), the wgmma
+# expand's operand stages, the per-token gathering (every kernel), in both
+# metadata forms.
 stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazard \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1 \
-  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*'
+  --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*:Registry/EveryVariant.MatchesReference/tc_expand_wgmma_bf16_*'
 
 # ---- benchmark ---------------------------------------------------------------
 : >"$OUT/bench.txt"
