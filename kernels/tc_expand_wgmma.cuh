@@ -159,8 +159,8 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
             d[i] = 0.0f;
             wgmma::pin(d[i]);
           }
+          // All four k16 steps (zeros past R: no branch between the wgmmas).
           wgmma::fence();
-      // All four k16 steps (zeros past R: no branch between the wgmmas).
 #pragma unroll
           for (int kk = 0; kk < Shape::kMaxRank / 16; ++kk) {
             wgmma::mma_m64n128k16<T>(d, wgmma::descriptor(a_tile + kk * 32),
