@@ -2,8 +2,9 @@
 // hidden sizes 4096, odd 4097 and tensor-parallel splits (4096/2, 4096/8,
 // 11008/4), for shrink and expand; per-token form at the extremes; fused
 // QKV and gate-up slices at tensor-parallel widths; decode batches of many
-// single-token rows. Outputs are f32 so a
-// dropped tail element shows well above the tolerance.
+// single-token rows. Outputs are f32 so a dropped tail element shows well
+// above the tolerance, except in the prefill-shaped expands of the serving
+// dtypes (f16 / bf16 throughout), which the H100 runs on other kernels.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -148,6 +149,34 @@ std::vector<NamedSpec> decode_cases() {
   return cases;
 }
 
+// Prefill-shaped expands in the serving dtypes (u, B and the output all f16
+// or bf16): the ranks 32, 48 and 64 that H100-class devices serve with the
+// wgmma expand, with and without add, segments whose lengths leave partial
+// 64-row tiles, N with a tail inside the last 8 columns, and one output with
+// an odd row stride (no 16-byte stores).
+std::vector<NamedSpec> prefill_cases() {
+  std::vector<NamedSpec> cases;
+  for (std::int64_t R : {32, 48, 64}) {
+    for (DType dt : {DType::f16, DType::bf16}) {
+      for (bool add : {false, true}) {
+        const std::int64_t N = add ? 4097 : 4096;
+        OpSpec s = basic_spec(Op::expand, Form::segments, dt, dt, dt, 300, R, N);
+        s.L = 4;
+        s.add = add;
+        s.segments = consecutive_segments({130, 37, 1, 90}, {2, 0, 3, 1}, 20);
+        s.segments.max_seg_len = 130;
+        if (R == 48) s.out_layout = Layout{3, 0};  // odd row stride
+        const std::string name = "prefill_expand_R" + std::to_string(R) + "_N" + std::to_string(N) +
+                                 "_" + dtype_tag(dt) + (add ? "_add" : "") +
+                                 (R == 48 ? "_odd_stride" : "");
+        s.seed = seed_of(name);
+        cases.push_back({name, s});
+      }
+    }
+  }
+  return cases;
+}
+
 class Shapes : public ::testing::TestWithParam<NamedSpec> {
  protected:
   void SetUp() override { SGMV_REQUIRE_DEVICE(); }
@@ -159,6 +188,7 @@ INSTANTIATE_TEST_SUITE_P(RankByHidden, Shapes, ::testing::ValuesIn(rank_hidden_c
 INSTANTIATE_TEST_SUITE_P(PerToken, Shapes, ::testing::ValuesIn(token_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Decode, Shapes, ::testing::ValuesIn(decode_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(Fused, Shapes, ::testing::ValuesIn(fused_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Prefill, Shapes, ::testing::ValuesIn(prefill_cases()), case_name);
 
 }  // namespace
 }  // namespace sgmv::test
