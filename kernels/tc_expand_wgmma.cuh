@@ -70,6 +70,7 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
   using Shape = WgmmaExpandShape<BM, STAGES>;
   constexpr int BN = Shape::BN, kMTile = Shape::kMTile, kRound = Shape::kRowsPerRound;
   constexpr int kColBlocks = Shape::kGroupCols / 32;  // 8 columns of each per lane
+
   using S = typename T::storage;
   __shared__ TokenList scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
@@ -114,9 +115,11 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
           }
         };
 
-        __syncthreads();  // the previous tile is done with shared memory
-                          // The B slice, its rows permuted (wgmma_expand_column), with the
-                          // first m-tile in the first group of copies.
+        // Once the previous tile is done with shared memory: the B slice,
+        // its rows permuted (wgmma_expand_column), in the first group of
+        // copies with m-tile 0, then m-tiles 1 .. STAGES - 2 in a group each,
+        // so that m-tile j is in group j (the refills in `issue` keep that).
+        __syncthreads();
 #pragma unroll
         for (int i = 0; i < Shape::kBCopies; ++i) {
           const int a = cr + i * kRound;
@@ -146,14 +149,21 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
           return here <= 0 ? 0 : (here < 8 ? static_cast<int>(here) : 8);
         };
         auto vec = [&](int J) { return aligned_cols && cols(J) == 8; };
-#pragma unroll 1
-        for (int mt = 0; mt < m_tiles; ++mt) {
+        // Rows 16 warp + g (+ 8) of m-tile mt (null: past the tile).
+        auto row_of = [&](int mt, int h) -> S* {
+          const int r = mt * kMTile + 16 * warp + g + 8 * h;
+          return r < count ? out + tile.row(r) * p.out_row_stride + col0 : nullptr;
+        };
+
+        // Starts m-tile mt's wgmmas into d once its u rows are in shared
+        // memory for every warp, then refills the stage of m-tile mt - 1,
+        // whose wgmmas every warp has waited for before this barrier.
+        auto issue = [&](int mt, float(&d)[64]) {
           async::wait<STAGES - 2>();
           wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
-          __syncthreads();              // m-tile mt (and B) in shared memory for every warp
+          __syncthreads();
           const std::uint32_t a_tile =
               u_base + static_cast<std::uint32_t>((mt % STAGES) * Shape::kUBytes);
-          float d[64];
 #pragma unroll
           for (int i = 0; i < 64; ++i) {
             d[i] = 0.0f;
@@ -167,41 +177,20 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
                                      wgmma::descriptor(b_group + kk * 32));
           }
           wgmma::commit();
-          // Refill the stage every warp finished with before this m-tile's
-          // barrier.
           const int next = mt + STAGES - 1;
           if (next < m_tiles) copy_u(next, next % STAGES);
           async::commit();
-
-          // Rows 16 warp + g (+ 8) of the m-tile (null: past the tile).
-          S* rows[2];
-#pragma unroll
-          for (int h = 0; h < 2; ++h) {
-            const int r = mt * kMTile + 16 * warp + g + 8 * h;
-            rows[h] = r < count ? out + tile.row(r) * p.out_row_stride + col0 : nullptr;
-          }
-          // With add, the old outputs are loaded while the wgmmas run.
-          struct NoOld {};
-          std::conditional_t<ADD, Out8<T>[2][kColBlocks], NoOld> old;
-          if constexpr (ADD) {
-#pragma unroll
-            for (int h = 0; h < 2; ++h) {
-#pragma unroll
-              for (int J = 0; J < kColBlocks; ++J) {
-                old[h][J].load(rows[h] != nullptr && cols(J) > 0 ? rows[h] + 32 * J : nullptr,
-                               vec(J), cols(J));
-              }
-            }
-          }
-          wgmma::wait<0>();
+        };
+        // Stores m-tile mt from d (its wgmmas waited for), added to `old`
+        // with add. Lane (g, c) holds, per 32 columns J, the 8 columns
+        // 32 J + 8 c .. + 7 of its rows (the permuted B rows).
+        auto finish = [&](int mt, float(&d)[64], const auto& old) {
 #pragma unroll
           for (int i = 0; i < 64; ++i) wgmma::pin(d[i]);
-
-        // Lane (g, c) holds, per 32 columns J, the 8 columns 32 J + 8 c ..
-        // + 7 of its rows (the permuted B rows).
 #pragma unroll
           for (int h = 0; h < 2; ++h) {
-            if (rows[h] == nullptr) continue;
+            S* const row = row_of(mt, h);
+            if (row == nullptr) continue;
 #pragma unroll
             for (int J = 0; J < kColBlocks; ++J) {
               if (cols(J) == 0) continue;
@@ -220,9 +209,31 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
                 for (int m = 0; m < 8; ++m) v[m] += old[h][J].get(m);
               }
               // Evict-first without add (tc_expand.cuh says why).
-              store8<T, !ADD>(rows[h] + 32 * J, vec(J), cols(J), v);
+              store8<T, !ADD>(row + 32 * J, vec(J), cols(J), v);
             }
           }
+        };
+
+#pragma unroll 1
+        for (int mt = 0; mt < m_tiles; ++mt) {
+          float d[64];
+          issue(mt, d);
+          // With add, the old outputs are loaded while the wgmmas run.
+          struct NoOld {};
+          std::conditional_t<ADD, Out8<T>[2][kColBlocks], NoOld> old;
+          if constexpr (ADD) {
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+              S* const row = row_of(mt, h);
+#pragma unroll
+              for (int J = 0; J < kColBlocks; ++J) {
+                old[h][J].load(row != nullptr && cols(J) > 0 ? row + 32 * J : nullptr, vec(J),
+                               cols(J));
+              }
+            }
+          }
+          wgmma::wait<0>();
+          finish(mt, d, old);
         }
         async::wait<0>();
       });
