@@ -2,7 +2,7 @@
 // prefill expand of 32 <= R <= 64 on compute capability 9.0, where the
 // mma.sync form (tc_expand.cuh) issues 16 mma per 16 x 32 outputs of each
 // warp at R = 64 and their time shows (prefill_r64 17.4 us against 13.6 for
-// R = 16, whose bytes differ by 4.5 MB; 15.05 here, kernels/PERF_NOTES.md v14).
+// R = 16, whose bytes differ by 4.5 MB; 15.0 here, kernels/PERF_NOTES.md v14).
 //
 // A block computes BM rows x 256 output columns: out = u B^T, u's 64-row
 // m-tiles as wgmma's A (M = 64), the B slice as its B (N = 128 per
@@ -70,7 +70,6 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
   using Shape = WgmmaExpandShape<BM, STAGES>;
   constexpr int BN = Shape::BN, kMTile = Shape::kMTile, kRound = Shape::kRowsPerRound;
   constexpr int kColBlocks = Shape::kGroupCols / 32;  // 8 columns of each per lane
-
   using S = typename T::storage;
   __shared__ TokenList scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
