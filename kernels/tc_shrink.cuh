@@ -21,6 +21,7 @@
 
 #include <cstdint>
 
+#include "kernels/async_copy.cuh"
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
 
@@ -78,6 +79,29 @@ __device__ __forceinline__ void step_rows(const Problem& p, std::int64_t l, cons
   for (int i = 0; i < kCopies; ++i) {
     const int r = cr + i * kRowsPerRound;
     src[i] = r < BM ? tile_x_row<S>(sl, tile, r) : chunk_a_row<S>(sl, l, cc, r - BM);
+  }
+}
+/// Starts this thread's copies of one K step of a staged shrink: of each of
+/// its rows src[i] (step_rows: row cr + i * kRowsPerRound of the step's
+/// kRows), the 16-byte unit at element `at`, `bytes` of it read and the
+/// rest zero-filled, to shared address dst + i * kRowsPerRound * kRowBytes.
+/// The tile's x rows (the first BM) go under `x_policy` when `hint_x`.
+template <int BM, int kRows, int kRowsPerRound, int kRowBytes, class S, int kCopies>
+__device__ __forceinline__ void copy_step_rows(std::uint32_t dst, const S* const (&src)[kCopies],
+                                               int cr, std::int64_t at, int bytes, bool hint_x,
+                                               std::uint64_t x_policy) {
+#pragma unroll
+  for (int i = 0; i < kCopies; ++i) {
+    const int r = cr + i * kRowsPerRound;
+    if constexpr (kRows % kRowsPerRound != 0) {
+      if (r >= kRows) break;  // last round, past the rows
+    }
+    const std::uint32_t to = dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes);
+    if (hint_x && r < BM) {
+      async::copy16(to, src[i] + at, bytes, x_policy);
+    } else {
+      async::copy16(to, src[i] + at, bytes);  // A: re-read by the other row tiles
+    }
   }
 }
 /// Bytes a 16-byte copy of 2-byte elements at element k of a row of K

@@ -107,19 +107,8 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
-#pragma unroll
-      for (int i = 0; i < kCopies; ++i) {
-        if constexpr (Shape::kRows % kRowsPerRound != 0) {
-          if (cr + i * kRowsPerRound >= Shape::kRows) break;  // last round, past the rows
-        }
-        const std::uint32_t to =
-            dst + static_cast<std::uint32_t>(i * kRowsPerRound * wgmma::kRowBytes);
-        if (kXEvictFirst && cr + i * kRowsPerRound < BM) {
-          async::copy16(to, src[i] + at, bytes, x_policy);
-        } else {
-          async::copy16(to, src[i] + at, bytes);
-        }
-      }
+      copy_step_rows<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(dst, src, cr, at, bytes,
+                                                                        kXEvictFirst, x_policy);
     };
 
     __syncthreads();  // the previous tile is done with shared memory
