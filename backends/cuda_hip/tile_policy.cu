@@ -209,6 +209,23 @@ TileOverride read_expand_override() {
   return o;
 }
 
+/// Of an expand tile of 256 rows and one of 128 (both 256 columns wide,
+/// `per_sm` blocks per SM), the one whose grid for p fills its last wave on
+/// the device best: 256 rows unless 128 rows' last wave is fuller by more
+/// than 1/16 (fullest_last_wave); 128 rows where the SM count is unknown.
+TileConfig expand_rows_by_wave(const Problem& p, const LaunchKey& key, TileConfig rows256,
+                               TileConfig rows128, std::int64_t per_sm) {
+  static_assert(kTcExpandBN == kWgmmaExpandBN, "both families' tiles are 256 columns wide");
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+  if (sms <= 0) return rows128;
+  const std::int64_t chunks = column_chunks(p, kTcExpandBN);
+  const detail::WaveCandidate candidates[] = {
+      {rows256, row_units(p, 256) * chunks, per_sm * sms},
+      {rows128, row_units(p, 128) * chunks, per_sm * sms},
+  };
+  return candidates[detail::fullest_last_wave(candidates)].tile;
+}
+
 /// Expand with 32 < R <= 64 (k64), segment form without add: 256 rows per
 /// block where that grid fills its last wave as well as 128 rows' does
 /// (within 1/16, as for the narrow form below): a block loads its B slice
@@ -220,15 +237,8 @@ TileOverride read_expand_override() {
 /// one adapter (a handful in decode), so 256 rows bring nothing there.
 TileConfig k64_expand_tile(const Problem& p, const LaunchKey& key) {
   if (p.add || p.form != MetaForm::segments) return tc_expand_tile(128, 64);
-  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
-  if (sms <= 0) return tc_expand_tile(128, 64);  // the SM count is unknown
-  const std::int64_t per_wave = kTcExpandBlocksPerSm<64, false, 1> * sms;
-  const std::int64_t chunks = column_chunks(p, kTcExpandBN);
-  const detail::WaveCandidate candidates[] = {
-      {tc_expand_tile(256, 64), row_units(p, 256) * chunks, per_wave},
-      {tc_expand_tile(128, 64), row_units(p, 128) * chunks, per_wave},
-  };
-  return candidates[detail::fullest_last_wave(candidates)].tile;
+  return expand_rows_by_wave(p, key, tc_expand_tile(256, 64), tc_expand_tile(128, 64),
+                             kTcExpandBlocksPerSm<64, false, 1>);
 }
 
 /// Whether the wgmma expand (tc_expand_wgmma.cuh) takes p: the segment
@@ -250,17 +260,9 @@ bool wgmma_expand_call(const Problem& p, const LaunchKey& key) {
 /// The wgmma expand's rows per block: 256 where that grid fills its last
 /// wave as well as 128 rows' does (as for k64_expand_tile).
 TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
-  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
-  if (sms <= 0) return tc_wgmma_expand_tile(128);  // the SM count is unknown
-  const std::int64_t per_sm =
-      p.add ? kWgmmaExpandBlocksPerSm<true> : kWgmmaExpandBlocksPerSm<false>;
-  const std::int64_t per_wave = per_sm * sms;
-  const std::int64_t chunks = column_chunks(p, kWgmmaExpandBN);
-  const detail::WaveCandidate candidates[] = {
-      {tc_wgmma_expand_tile(256), row_units(p, 256) * chunks, per_wave},
-      {tc_wgmma_expand_tile(128), row_units(p, 128) * chunks, per_wave},
-  };
-  return candidates[detail::fullest_last_wave(candidates)].tile;
+  return expand_rows_by_wave(
+      p, key, tc_wgmma_expand_tile(256), tc_wgmma_expand_tile(128),
+      p.add ? kWgmmaExpandBlocksPerSm<true> : kWgmmaExpandBlocksPerSm<false>);
 }
 
 /// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
