@@ -76,8 +76,8 @@ constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1) {
 
 /// wgmma expand (tc_expand_wgmma.cuh, sm_90a): BM rows x 256 columns, all
 /// of R (<= 64) in one slab (block_k 64), u m-tiles `stages` deep (the
-/// tiles above hold 1 there, so the two never meet). Without add, output in
-/// the input dtype.
+/// tiles above hold 1 there, so the two never meet). Output in the input
+/// dtype; each variant serves add or no add (two per row count).
 inline constexpr int kWgmmaExpandBN = 256;
 inline constexpr int kWgmmaExpandStages = 4;
 constexpr detail::TileConfig tc_wgmma_expand_tile(int bm) {
