@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one script run on the lent GPU machine (H100, CUDA 13, CMake 4, Ninja,
+# The one script run on the lent GPU machine (H100 or H200, CUDA 13, CMake 4, Ninja,
 # g++ 13, GoogleTest; no Kokkos, no network). From the repository root:
 #
 #   OUT=/some/dir bash scripts/device-check.sh
