@@ -83,9 +83,10 @@ __device__ __forceinline__ void step_rows(const Problem& p, std::int64_t l, cons
 }
 /// Starts this thread's copies of one K step of a staged shrink: of each of
 /// its rows src[i] (step_rows: row cr + i * kRowsPerRound of the step's
-/// kRows), the 16-byte unit at element `at`, `bytes` of it read and the
-/// rest zero-filled, to shared address dst + i * kRowsPerRound * kRowBytes.
-/// The tile's x rows (the first BM) go under `x_policy` when `hint_x`.
+/// kRows, cr < kRowsPerRound), the 16-byte unit at element `at`, `bytes` of
+/// it read and the rest zero-filled, to shared address dst + i *
+/// kRowsPerRound * kRowBytes. The tile's x rows (the first BM) go under
+/// `x_policy` when `hint_x`.
 template <int BM, int kRows, int kRowsPerRound, int kRowBytes, class S, int kCopies>
 __device__ __forceinline__ void copy_step_rows(std::uint32_t dst, const S* const (&src)[kCopies],
                                                int cr, std::int64_t at, int bytes, bool hint_x,
@@ -96,8 +97,11 @@ __device__ __forceinline__ void copy_step_rows(std::uint32_t dst, const S* const
     if constexpr (kRows % kRowsPerRound != 0) {
       if (r >= kRows) break;  // last round, past the rows
     }
+    // Whether row r is an x row: known at compile time when the x rows fill
+    // whole rounds (cr < kRowsPerRound).
+    const bool x_row = BM % kRowsPerRound == 0 ? i < BM / kRowsPerRound : r < BM;
     const std::uint32_t to = dst + static_cast<std::uint32_t>(i * kRowsPerRound * kRowBytes);
-    if (hint_x && r < BM) {
+    if (hint_x && x_row) {
       async::copy16(to, src[i] + at, bytes, x_policy);
     } else {
       async::copy16(to, src[i] + at, bytes);  // A: re-read by the other row tiles

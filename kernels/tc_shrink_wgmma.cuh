@@ -24,6 +24,15 @@
 // one (never stored), as in the staged kernel; only a step that reaches
 // past K zero-fills the elements past it.
 //
+// With one block of 8 warps per SM, the K-step loop is bound by its own
+// instruction stream (ncu on the H200, PERF_NOTES.md v15: a third of the
+// warps' stall samples wait on fixed-latency dependencies), so a step does
+// little besides its copies and wgmmas: descriptors are advanced from one
+// base (wgmma::advance), the steps wholly inside K copy whole units with no
+// bound, and which rows are x rows is known at compile time. On the H200:
+// prefill_r64 15.66 -> 14.75 us, R = 128 21.4 -> 19.3, 1024 tokens 13.15
+// -> 12.14.
+//
 // kXEvictFirst: x is copied under an L2 evict-first policy (each x row is
 // read by one block when the call has one column chunk), which the tile
 // policy asks for where it paid on the H100 (tile_policy.cu).
@@ -83,6 +92,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   const std::uint32_t raw_base = async::smem_addr(smem_raw);
   const std::uint32_t pad = (Shape::kAlign - raw_base % Shape::kAlign) % Shape::kAlign;
   const std::uint32_t smem_base = raw_base + pad;
+  const std::uint64_t smem_desc = wgmma::descriptor(smem_base);  // the operands': advance()
   float* const partial = reinterpret_cast<float*>(smem_raw + pad);
 
   // Copies: thread tid moves unit `cu` (slab cu / 8, unit cu % 8 of its row)
@@ -103,10 +113,15 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
     const int steps = k_steps.count;
     auto issue = [&](int step, int stage) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
-      const int bytes = k_steps.copy_bytes(step, k);
-      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
+      if (step < k_steps.whole) {  // whole 16-byte copies: no bound, no zero fill
+        copy_step_rows<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(dst, src, cr, k, 16,
+                                                                          kXEvictFirst, x_policy);
+        return;
+      }
+      const int bytes = unit_bytes(p.K, k);
+      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
       copy_step_rows<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(dst, src, cr, at, bytes,
                                                                         kXEvictFirst, x_policy);
     };
@@ -123,8 +138,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       async::wait<STAGES - 2>();
       wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
       __syncthreads();              // step `step` is in shared memory for every warp
-      const std::uint32_t stage =
-          smem_base + static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
+      const auto stage = static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
 #pragma unroll
       for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
       wgmma::fence();
@@ -134,12 +148,13 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
         // this warpgroup's 64 A rows.
         const int slab = Shape::kSplitK ? s * Shape::kGroups + group : s;
         const int a_row = BM + (Shape::kSplitK ? 0 : 64 * group);
+        // Byte offsets from smem_base of the x rows (b) and the A rows (a).
         const std::uint32_t b = stage + static_cast<std::uint32_t>(slab * Shape::kSlabBytes);
         const std::uint32_t a = b + static_cast<std::uint32_t>(a_row * wgmma::kRowBytes);
 #pragma unroll
         for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
-          wgmma::mma_m64n32k16<T>(d, wgmma::descriptor(a + kk * 32),
-                                  wgmma::descriptor(b + kk * 32));
+          wgmma::mma_m64n32k16<T>(d, wgmma::advance(smem_desc, a + kk * 32),
+                                  wgmma::advance(smem_desc, b + kk * 32));
         }
       }
       wgmma::commit();

@@ -49,6 +49,15 @@ __device__ inline std::uint64_t descriptor(std::uint32_t addr) {
   return d;
 }
 
+/// The descriptor of the operand `bytes` (a multiple of 16) past the one
+/// `desc` describes: its start address is the low 14 bits, in 16-byte
+/// units, and shared addresses stay below 2^18, so the sum stays in that
+/// field (one 32-bit add, in place of a descriptor built from scratch).
+__device__ inline std::uint64_t advance(std::uint64_t desc, std::uint32_t bytes) {
+  const auto lo = static_cast<std::uint32_t>(desc) + (bytes >> 4);
+  return (desc & 0xFFFFFFFF00000000ull) | lo;
+}
+
 /// Orders this thread's earlier shared-memory writes (cp.async included,
 /// after its wait) before reads of the async proxy (wgmma operands).
 __device__ inline void fence_async_shared() {

@@ -148,8 +148,8 @@ bool wgmma_runs(int device) {
 /// per SM). On the H100 (132 SMs; kernels/PERF_NOTES.md v13, R = 64):
 /// 104-128 blocks (deep) and 176-512 (not) gained 0.2-1.6 us (prefill_r64
 /// 18.36 -> 17.67, 8192 tokens 30.8 -> 29.3), 64-96 and 136-160 blocks lost
-/// 0.1-1.3 us. On the H200 (larger L2; v15) prefill_r64 lost 0.2 us with
-/// it (15.40 -> 15.63): kept, as one shape on one card keys no rule.
+/// 0.1-1.3 us. On the H200 (v15) the two stayed within 0.25 us of each
+/// other on prefill_r64, one ahead or the other as the kernel changed: kept.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
   const std::int64_t row_tiles = row_units(p, kWgmmaShrinkBM);  // the same for every width
