@@ -47,7 +47,7 @@ struct WgmmaExpandShape {
   static constexpr int kMaxRank = wgmma::kSlabK;             // R in one slab
   static constexpr int kBBytes = BN * wgmma::kRowBytes;      // the B slice
   static constexpr int kUBytes = kMTile * wgmma::kRowBytes;  // one m-tile of u
-  static constexpr int kAlign = 1024;                        // the swizzle's period
+  static constexpr int kAlign = wgmma::kSwizzleBytes;        // slabs start on it
   static constexpr int kSmemBytes = kBBytes + STAGES * kUBytes + kAlign;
   static constexpr int kUnits = wgmma::kRowBytes / 16;          // 16-byte units per row
   static constexpr int kRowsPerRound = kBlockThreads / kUnits;  // rows per round of copies
@@ -77,8 +77,7 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
   const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
   const int g = lane / 4, c = lane % 4;
   const std::uint32_t raw_base = async::smem_addr(smem_raw);
-  const std::uint32_t b_base =
-      raw_base + (Shape::kAlign - raw_base % Shape::kAlign) % Shape::kAlign;
+  const std::uint32_t b_base = raw_base + wgmma::swizzle_pad(raw_base);
   const std::uint32_t u_base = b_base + Shape::kBBytes;
   // Copies: thread tid moves unit cu of rows cr + i * kRound.
   const int cu = tid % Shape::kUnits, cr = tid / Shape::kUnits;

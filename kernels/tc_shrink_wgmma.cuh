@@ -65,7 +65,7 @@ struct WgmmaShrinkShape {
   static constexpr int kRowsPerRound = kBlockThreads / kUnits;
   static constexpr int kCopies = (kRows + kRowsPerRound - 1) / kRowsPerRound;
   static constexpr int kPartialBytes = kSlots * BM * BN * 4;
-  static constexpr int kAlign = 1024;  // the swizzle's period: slabs start on it
+  static constexpr int kAlign = wgmma::kSwizzleBytes;  // slabs start on it
   static constexpr int kSmemBytes =
       (STAGES * kStageBytes > kPartialBytes ? STAGES * kStageBytes : kPartialBytes) + kAlign;
   static_assert(BM == 32, "wgmma N: kernels/wgmma.cuh has m64n32k16");
@@ -90,7 +90,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   const int g = lane / 4, c = lane % 4;
   // Slabs start on the swizzle's 1024-byte period (wgmma::descriptor).
   const std::uint32_t raw_base = async::smem_addr(smem_raw);
-  const std::uint32_t pad = (Shape::kAlign - raw_base % Shape::kAlign) % Shape::kAlign;
+  const std::uint32_t pad = wgmma::swizzle_pad(raw_base);
   const std::uint32_t smem_base = raw_base + pad;
   const std::uint64_t smem_desc = wgmma::descriptor(smem_base);  // the operands': advance()
   float* const partial = reinterpret_cast<float*>(smem_raw + pad);

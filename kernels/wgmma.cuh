@@ -34,6 +34,16 @@ inline constexpr int kRowBytes = 128;
 /// Elements of K one operand slab holds.
 inline constexpr int kSlabK = 64;
 
+/// The swizzle's period: operands (and slabs) start on multiples of it.
+inline constexpr int kSwizzleBytes = 1024;
+
+/// Bytes from shared address `addr` up to the next multiple of kSwizzleBytes
+/// (a kernel's operands start there: kSwizzleBytes more of its dynamic
+/// shared memory cover any base).
+__device__ inline std::uint32_t swizzle_pad(std::uint32_t addr) {
+  return (kSwizzleBytes - addr % kSwizzleBytes) % kSwizzleBytes;
+}
+
 /// Byte offset, inside a slab, of 16-byte unit `unit` (0..7) of row `row`.
 __host__ __device__ constexpr int swizzled(int row, int unit) {
   return row * kRowBytes + ((unit ^ (row & 7)) << 4);
