@@ -232,7 +232,7 @@ class EventClock final : public DeviceClock {
                                      const sgmv::detail::Problem* problem) override {
     gpuStream_t stream = stream_;
     return [raw, problem, stream]() {
-      void* args[] = {const_cast<sgmv::detail::Problem*>(problem)};
+      void* args[] = {const_cast<void*>(raw.argument(problem))};
       const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
       const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
 #if !defined(SGMV_BACKEND_HIP)

@@ -136,6 +136,9 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
 
         const std::uint32_t b_group =
             b_base + static_cast<std::uint32_t>(group * Shape::kGroupCols * wgmma::kRowBytes);
+        // The operands' descriptors, advanced per stage and k16 step.
+        const std::uint64_t u_desc = wgmma::descriptor(u_base);
+        const std::uint64_t b_desc = wgmma::descriptor(b_group);
         S* const out = static_cast<S*>(p.out) + sl.out_col;
         const std::int64_t col0 = cc.n0 + group * Shape::kGroupCols + 8 * c;
         // This thread's 8 columns of each 32 (J): how many exist, whether
@@ -160,8 +163,8 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
           async::wait<STAGES - 2>();
           wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
           __syncthreads();
-          const std::uint32_t a_tile =
-              u_base + static_cast<std::uint32_t>((mt % STAGES) * Shape::kUBytes);
+          // Byte offset of the stage from u_base.
+          const auto a_tile = static_cast<std::uint32_t>((mt % STAGES) * Shape::kUBytes);
 #pragma unroll
           for (int i = 0; i < 64; ++i) {
             d[i] = 0.0f;
@@ -171,8 +174,8 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
           wgmma::fence();
 #pragma unroll
           for (int kk = 0; kk < Shape::kMaxRank / 16; ++kk) {
-            wgmma::mma_m64n128k16<T>(d, wgmma::descriptor(a_tile + kk * 32),
-                                     wgmma::descriptor(b_group + kk * 32));
+            wgmma::mma_m64n128k16<T>(d, wgmma::advance(u_desc, a_tile + kk * 32),
+                                     wgmma::advance(b_desc, kk * 32));
           }
           wgmma::commit();
           const int next = mt + STAGES - 1;

@@ -126,11 +126,23 @@ struct KSteps {
       : K(k_len),
         count(static_cast<int>(ceil_div(k_len, KT))),
         whole(static_cast<int>(k_len / KT)) {}
-  /// Bytes of the 16-byte copy at element k of a row, in step `step`.
-  __device__ int copy_bytes(int step, std::int64_t k) const {
-    return step < whole ? 16 : unit_bytes(K, k);
-  }
 };
+/// Starts this thread's copies of K step `step` of a staged shrink, whose
+/// unit starts at element k of its rows (copy_step_rows): whole 16-byte
+/// units with no bound in the steps wholly inside K; in the last, the bytes
+/// of the unit inside K, zero-filled past it.
+template <int BM, int kRows, int kRowsPerRound, int kRowBytes, int KT, class S, int kCopies>
+__device__ __forceinline__ void copy_step(const KSteps<KT>& steps, int step, std::int64_t k,
+                                          std::uint32_t dst, const S* const (&src)[kCopies], int cr,
+                                          bool hint_x, std::uint64_t x_policy) {
+  if (step < steps.whole) {
+    copy_step_rows<BM, kRows, kRowsPerRound, kRowBytes>(dst, src, cr, k, 16, hint_x, x_policy);
+    return;
+  }
+  const int bytes = unit_bytes(steps.K, k);
+  const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
+  copy_step_rows<BM, kRows, kRowsPerRound, kRowBytes>(dst, src, cr, at, bytes, hint_x, x_policy);
+}
 
 /// acc += more, element by element: the sums of two independent chains of
 /// mmas over the same m16 x n8 tiles.

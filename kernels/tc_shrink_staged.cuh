@@ -105,10 +105,8 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
-      const int bytes = steps.copy_bytes(step, k);
-      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
-      copy_step_rows<BM, Shape::kRows, kRowsPerRound, kRowBytes>(dst, src, cr, at, bytes,
-                                                                 kHintX && x_once, x_policy);
+      copy_step<BM, Shape::kRows, kRowsPerRound, kRowBytes>(steps, step, k, dst, src, cr,
+                                                            kHintX && x_once, x_policy);
     };
 
     __syncthreads();  // the previous tile is done with shared memory

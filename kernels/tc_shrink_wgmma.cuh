@@ -50,9 +50,11 @@ namespace sgmv::gpu {
 
 /// Shape constants of one wgmma shrink kernel instance: BN = 64 outputs,
 /// whose K slabs the two warpgroups split, or BN = 128, 64 per warpgroup.
-template <int BM, int BN_, int KT, int STAGES>
+template <int BM_, int BN_, int KT, int STAGES>
 struct WgmmaShrinkShape {
+  static constexpr int BM = BM_;                       // tokens per block
   static constexpr int BN = BN_;                       // outputs per block
+  static constexpr int kAcc = BM / 2;                  // accumulators per thread (m64 x BM)
   static constexpr int kGroups = kBlockThreads / 128;  // warpgroups
   static constexpr bool kSplitK = BN == 64;  // the warpgroups split the slabs, else the outputs
   static constexpr int kSlabs = KT / wgmma::kSlabK;                        // slabs per step
@@ -76,24 +78,95 @@ struct WgmmaShrinkShape {
                 "a thread copies rows of one swizzle phase");
 };
 
+/// Where a wgmma shrink's stages lie in its dynamic shared memory `raw`:
+/// from the first multiple of the swizzle's 1024-byte period (operands
+/// start on it), whose descriptor the wgmmas advance; the partial tiles of
+/// the end of a tile reuse the same bytes.
+struct WgmmaStages {
+  std::uint32_t base;  // shared address
+  std::uint64_t desc;  // wgmma::descriptor(base)
+  float* partial;
+  __device__ explicit WgmmaStages(unsigned char* raw) {
+    const std::uint32_t raw_base = async::smem_addr(raw);
+    const std::uint32_t pad = wgmma::swizzle_pad(raw_base);
+    base = raw_base + pad;
+    desc = wgmma::descriptor(base);
+    partial = reinterpret_cast<float*>(raw + pad);
+  }
+};
+
+/// Issues this warpgroup's wgmmas of one K step on the stage at byte offset
+/// `stage` from the operands' base (which `smem_desc` describes) and closes
+/// their group. Split K: this warpgroup's slabs, all 64 A rows; else every
+/// slab, this warpgroup's 64 A rows.
+template <class T, class Shape>
+__device__ __forceinline__ void issue_step_wgmmas(float (&d)[Shape::kAcc], std::uint64_t smem_desc,
+                                                  std::uint32_t stage, int group) {
+#pragma unroll
+  for (int i = 0; i < Shape::kAcc; ++i) wgmma::pin(d[i]);
+  wgmma::fence();
+#pragma unroll
+  for (int s = 0; s < Shape::kGroupSlabs; ++s) {
+    const int slab = Shape::kSplitK ? s * Shape::kGroups + group : s;
+    const int a_row = Shape::BM + (Shape::kSplitK ? 0 : 64 * group);
+    // Byte offsets from the base of the x rows (b) and the A rows (a).
+    const std::uint32_t b = stage + static_cast<std::uint32_t>(slab * Shape::kSlabBytes);
+    const std::uint32_t a = b + static_cast<std::uint32_t>(a_row * wgmma::kRowBytes);
+#pragma unroll
+    for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
+      wgmma::mma_m64n32k16<T>(d, wgmma::advance(smem_desc, a + kk * 32),
+                              wgmma::advance(smem_desc, b + kk * 32));
+    }
+  }
+  wgmma::commit();
+}
+
+/// Waits for this warpgroup's wgmmas of the step.
+template <class Shape>
+__device__ __forceinline__ void wait_step_wgmmas(float (&d)[Shape::kAcc]) {
+  wgmma::wait<0>();
+#pragma unroll
+  for (int i = 0; i < Shape::kAcc; ++i) wgmma::pin(d[i]);
+}
+
+/// The end of a wgmma shrink tile, once every warpgroup waited for its last
+/// wgmmas: d holds rows (outputs) 16 warp + g (+ 8) and columns (tokens)
+/// 8 j + 2 c (+ 1) of y^T, written to this warpgroup's slot of `partial`
+/// (over the stages) as y rows, then summed over the slots, scaled and
+/// stored. Uniform across the block: it synchronises.
+template <class Shape>
+__device__ __forceinline__ void store_wgmma_tile(const Problem& p, const RowTile& tile,
+                                                 const ColumnChunk& cc,
+                                                 const float (&d)[Shape::kAcc], float* partial) {
+  constexpr int BM = Shape::BM, BN = Shape::BN;
+  const int tid = static_cast<int>(threadIdx.x);
+  const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
+  const int g = lane / 4, c = lane % 4;
+  __syncthreads();  // every warpgroup is done with the stages
+  float* const own = partial + (Shape::kSplitK ? group * BM * BN : 0);
+  const int first_out = Shape::kSplitK ? 0 : 64 * group;
+#pragma unroll
+  for (int i = 0; i < Shape::kAcc; ++i) {
+    const int out = first_out + 16 * warp + g + ((i & 2) != 0 ? 8 : 0);
+    const int token = 8 * (i / 4) + 2 * c + (i & 1);
+    own[token * BN + out] = d[i];
+  }
+  __syncthreads();
+  sum_and_store_tile<BM, BN, Shape::kSlots>(p, tile, cc, partial);
+}
+
 template <class T, int BM, int BN_, int KT, int STAGES, bool kXEvictFirst>
 __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   using Shape = WgmmaShrinkShape<BM, BN_, KT, STAGES>;
   constexpr int BN = Shape::BN, kUnits = Shape::kUnits, kCopies = Shape::kCopies;
   constexpr int kRowsPerRound = Shape::kRowsPerRound;
-  constexpr int kAcc = BM / 2;  // accumulators per thread (m64 x BM)
   using S = typename T::storage;
   __shared__ TokenList scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
   const int tid = static_cast<int>(threadIdx.x);
-  const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;
-  const int g = lane / 4, c = lane % 4;
-  // Slabs start on the swizzle's 1024-byte period (wgmma::descriptor).
-  const std::uint32_t raw_base = async::smem_addr(smem_raw);
-  const std::uint32_t pad = wgmma::swizzle_pad(raw_base);
-  const std::uint32_t smem_base = raw_base + pad;
-  const std::uint64_t smem_desc = wgmma::descriptor(smem_base);  // the operands': advance()
-  float* const partial = reinterpret_cast<float*>(smem_raw + pad);
+  const int group = tid / 128;
+  const WgmmaStages stages(smem_raw);
+  const std::uint32_t smem_base = stages.base;
 
   // Copies: thread tid moves unit `cu` (slab cu / 8, unit cu % 8 of its row)
   // of rows cr + i * kRowsPerRound, all of one swizzle phase (cr % 8).
@@ -115,15 +188,8 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       const std::int64_t k = static_cast<std::int64_t>(step) * KT + cu * 8;
       const std::uint32_t dst =
           smem_base + static_cast<std::uint32_t>(stage * Shape::kStageBytes) + copy_dst;
-      if (step < k_steps.whole) {  // whole 16-byte copies: no bound, no zero fill
-        copy_step_rows<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(dst, src, cr, k, 16,
-                                                                          kXEvictFirst, x_policy);
-        return;
-      }
-      const int bytes = unit_bytes(p.K, k);
-      const std::int64_t at = bytes > 0 ? k : 0;  // no bytes: any address in the row
-      copy_step_rows<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(dst, src, cr, at, bytes,
-                                                                        kXEvictFirst, x_policy);
+      copy_step<BM, Shape::kRows, kRowsPerRound, wgmma::kRowBytes>(k_steps, step, k, dst, src, cr,
+                                                                   kXEvictFirst, x_policy);
     };
 
     __syncthreads();  // the previous tile is done with shared memory
@@ -132,56 +198,23 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
       if (s < steps) issue(s, s);
       async::commit();
     }
-    float d[kAcc] = {};
+    float d[Shape::kAcc] = {};
 #pragma unroll 1
     for (int step = 0; step < steps; ++step) {
       async::wait<STAGES - 2>();
       wgmma::fence_async_shared();  // this thread's copies, to the wgmma proxy
       __syncthreads();              // step `step` is in shared memory for every warp
-      const auto stage = static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes);
-#pragma unroll
-      for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
-      wgmma::fence();
-#pragma unroll
-      for (int s = 0; s < Shape::kGroupSlabs; ++s) {
-        // Split K: this warpgroup's slabs, all 64 A rows; else every slab,
-        // this warpgroup's 64 A rows.
-        const int slab = Shape::kSplitK ? s * Shape::kGroups + group : s;
-        const int a_row = BM + (Shape::kSplitK ? 0 : 64 * group);
-        // Byte offsets from smem_base of the x rows (b) and the A rows (a).
-        const std::uint32_t b = stage + static_cast<std::uint32_t>(slab * Shape::kSlabBytes);
-        const std::uint32_t a = b + static_cast<std::uint32_t>(a_row * wgmma::kRowBytes);
-#pragma unroll
-        for (int kk = 0; kk < wgmma::kSlabK / 16; ++kk) {
-          wgmma::mma_m64n32k16<T>(d, wgmma::advance(smem_desc, a + kk * 32),
-                                  wgmma::advance(smem_desc, b + kk * 32));
-        }
-      }
-      wgmma::commit();
+      issue_step_wgmmas<T, Shape>(
+          d, stages.desc, static_cast<std::uint32_t>((step % STAGES) * Shape::kStageBytes), group);
       // Refill the stage every warpgroup finished with before this step's
       // barrier (each waits for its wgmmas at the end of a step).
       const int next = step + STAGES - 1;
       if (next < steps) issue(next, next % STAGES);
       async::commit();
-      wgmma::wait<0>();
-#pragma unroll
-      for (int i = 0; i < kAcc; ++i) wgmma::pin(d[i]);
+      wait_step_wgmmas<Shape>(d);
     }
     async::wait<0>();
-
-    // d holds rows (outputs) 16 warp + g (+ 8) and columns (tokens) 8 j +
-    // 2 c (+ 1) of y^T: written to this warpgroup's slot as y rows.
-    __syncthreads();  // every warpgroup is done with the stages
-    float* const own = partial + (Shape::kSplitK ? group * BM * BN : 0);
-    const int first_out = Shape::kSplitK ? 0 : 64 * group;
-#pragma unroll
-    for (int i = 0; i < kAcc; ++i) {
-      const int out = first_out + 16 * warp + g + ((i & 2) != 0 ? 8 : 0);
-      const int token = 8 * (i / 4) + 2 * c + (i & 1);
-      own[token * BN + out] = d[i];
-    }
-    __syncthreads();
-    sum_and_store_tile<BM, BN, Shape::kSlots>(p, tile, cc, partial);
+    store_wgmma_tile<Shape>(p, tile, cc, d, stages.partial);
   });
 }
 

@@ -9,9 +9,7 @@
 #include "backends/cuda_hip/driver_launch.hpp"
 
 namespace sgmv::gpu {
-namespace {
 
-/// The driver's `name` of the CUDA 12.0 interface, or null.
 void* driver_entry_point(const char* name) {
   void* entry = nullptr;
   cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
@@ -27,8 +25,6 @@ void* driver_entry_point(const char* name) {
   }
   return found == cudaDriverEntryPointSuccess ? entry : nullptr;
 }
-
-}  // namespace
 
 const DriverLaunchApi* driver_launch_api() {
   static const DriverLaunchApi api = [] {

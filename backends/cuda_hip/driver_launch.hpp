@@ -19,6 +19,9 @@ namespace sgmv::gpu {
 /// DriverFunction per device: 16 bytes).
 inline constexpr int kMaxDriverDevices = 64;
 
+/// The driver's entry point `name` of the CUDA 12.0 interface, or null.
+void* driver_entry_point(const char* name);
+
 /// The driver calls of the fast launch.
 struct DriverLaunchApi {
   CUresult(CUDAAPI* launch_kernel_ex)(const CUlaunchConfig*, CUfunction, void**, void**) = nullptr;

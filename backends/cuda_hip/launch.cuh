@@ -1,9 +1,9 @@
 // Launching a kernel of sgmv: the grid comes from host-known sizes of the
 // Problem alone (metadata.cuh) and the one kernel parameter is the Problem by
-// value. On CUDA the launch goes to the driver with the kernel's CUfunction
-// resolved once per device (driver_launch.hpp), else through the runtime's
-// LaunchKernel, as a benchmark's raw launch of RawLaunch does. No sync,
-// allocation or copy.
+// value (or a struct that holds it, as the TMA kernels' does). On CUDA the launch goes to the
+// driver with the kernel's CUfunction resolved once per device (driver_launch.hpp), else through
+// the runtime's LaunchKernel, as a benchmark's raw launch of RawLaunch does. No sync, allocation or
+// copy.
 #pragma once
 
 #include <atomic>
@@ -23,7 +23,7 @@ using KernelFn = void (*)(Problem);
 
 /// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh);
 /// false when there is nothing to launch.
-template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
+template <auto kKernel, int BM, int BN, int SMEM = 0>
 bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
@@ -44,7 +44,7 @@ bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detai
 /// Kernels with more than 48 KiB of shared memory in all must say so to the
 /// runtime once per device before their first launch there; one relaxed load
 /// on later launches.
-template <KernelFn kKernel, int SMEM>
+template <auto kKernel, int SMEM>
 void allow_shared_memory(int device) {
   static std::atomic<std::uint64_t> done{0};
   const std::uint64_t bit = device < 64 ? std::uint64_t{1} << device : 0u;
@@ -61,15 +61,18 @@ void allow_shared_memory(int device) {
 /// and wait for it on the device (await_previous_grids in vendor.cuh).
 bool programmatic_launch(int device);
 
-template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
-void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
+/// Launches kKernel for p with `param` (the address of its one parameter:
+/// the Problem, or a struct that holds it) as its parameter.
+template <auto kKernel, int BM, int BN, int SMEM = 0>
+void launch_with(const Problem& p, void* param, const detail::TileConfig& tile,
+                 const detail::LaunchEnv& env) {
   detail::RawLaunch raw;
   if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, &raw)) return;
   DeviceGuard guard(env.device);
   // Static shared memory counts against the same 48 KiB: raise the limit for
   // every kernel that asks for dynamic shared memory.
   if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(env.device);
-  void* args[] = {const_cast<Problem*>(&p)};
+  void* args[] = {param};
   const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
   const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
 #if defined(SGMV_CUDA_FAST_PATHS)
@@ -95,10 +98,15 @@ void launch(const Problem& p, const detail::TileConfig& tile, const detail::Laun
         "LaunchKernel", env.device);
 }
 
+template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
+void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
+  launch_with<kKernel, BM, BN, SMEM>(p, const_cast<Problem*>(&p), tile, env);
+}
+
 /// KernelVariant::describe: the launch's shape, for a raw launch of the same
 /// kernel by the caller on the current device (whose shared-memory limit is
 /// raised here, as launch() does, so that the raw launch is valid on its own).
-template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
+template <auto kKernel, int BM, int BN, int SMEM = 0>
 bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detail::RawLaunch* raw) {
   if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, raw)) return false;
   int device = 0;

@@ -11,11 +11,12 @@
 #include "sgmv/core/wave_fill.hpp"
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-#include "backends/cuda_hip/variants.hpp"  // have_wgmma
-#include "kernels/tc_expand.cuh"           // kTcExpandBlocksPerSm
-#include "kernels/tc_expand_wgmma.cuh"     // kWgmmaExpandBlocksPerSm
-#include "kernels/tc_shrink_staged.cuh"    // kStagedShrinkSmem
-#include "kernels/tc_shrink_wgmma.cuh"     // kWgmmaShrinkSmem
+#include "backends/cuda_hip/tensor_map.hpp"  // tma_enabled
+#include "backends/cuda_hip/variants.hpp"    // have_wgmma
+#include "kernels/tc_expand.cuh"             // kTcExpandBlocksPerSm
+#include "kernels/tc_expand_wgmma.cuh"       // kWgmmaExpandBlocksPerSm
+#include "kernels/tc_shrink_staged.cuh"      // kStagedShrinkSmem
+#include "kernels/tc_shrink_wgmma.cuh"       // kWgmmaShrinkSmem
 #endif
 
 namespace sgmv::gpu {
@@ -44,9 +45,9 @@ bool tensor_core_call(const LaunchKey& key) {
 /// benchmarking tiles against each other): "s:BM,BN,KT" a staged tile,
 /// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
 /// "w:STAGES,BN" one of BN outputs (64 or 128), "we:..." the same with x
-/// under an evict-first policy, "BM,BN,MW" a
-/// register-direct one. A tile that no variant implements
-/// falls back to the generic kernel.
+/// under an evict-first policy, "t:..." and "te:..." the same copied by TMA
+/// (segment form), "BM,BN,MW" a register-direct one. A tile that no variant
+/// implements falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
   TileConfig tile;
@@ -56,11 +57,12 @@ TileOverride read_override() {
   const char* text = std::getenv("SGMV_CUDA_SHRINK_TILE");
   if (text == nullptr) return o;
   int stages = 0, outputs = kWgmmaShrinkBN;
-  const bool wgmma = text[0] == 'w', evict_first = wgmma && text[1] == 'e';
+  const bool tma = text[0] == 't', wgmma = text[0] == 'w' || tma;
+  const bool evict_first = wgmma && text[1] == 'e';
   if (wgmma && std::sscanf(text + (evict_first ? 2 : 1), ":%d,%d", &stages, &outputs) >= 1 &&
       stages > 0 && outputs > 0) {
     o.set = true;
-    o.tile = tc_wgmma_shrink_tile(outputs, stages, evict_first);
+    o.tile = tc_wgmma_shrink_tile(outputs, stages, evict_first, tma);
     return o;
   }
   const bool staged = text[0] == 's' && text[1] == ':';
@@ -150,12 +152,23 @@ bool wgmma_runs(int device) {
 /// 18.36 -> 17.67, 8192 tokens 30.8 -> 29.3), 64-96 and 136-160 blocks lost
 /// 0.1-1.3 us. On the H200 (v15) the two stayed within 0.25 us of each
 /// other on prefill_r64, one ahead or the other as the kernel changed: kept.
+///
+/// The operands go by TMA (segment form, where the driver encodes tensor
+/// maps) except in the deep tile when every chunk is 64 rows of A: there, one
+/// block of 64 outputs per SM, the TMA kernel's steps ran slower. On the
+/// H200 (kernels/PERF_NOTES.md v16, device run 4, TMA against cp.async, us):
+/// deep, R = 64: 4096 tokens 15.13 against 14.68, 1024 tokens 13.45 against
+/// 12.12; deep, R = 48 (A rows past R, which TMA does not read and cp.async
+/// re-reads as copies of row 47): 15.68 against 17.26; 4 stages, R = 64:
+/// 8192 tokens 23.51 against 24.50, 16384 44.55 against 46.55; 128
+/// outputs, R = 128: 18.83 against 19.27.
 TileConfig wgmma_shrink_tile(const Problem& p, int device) {
+  const bool tma = p.form == MetaForm::segments && tma_enabled();
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
   const std::int64_t row_tiles = row_units(p, kWgmmaShrinkBM);  // the same for every width
   if (p.max_n > kWgmmaShrinkBN && sms > 0 &&
       2 * row_tiles * column_chunks(p, kWgmmaShrinkWideBN) > sms) {
-    return tc_wgmma_shrink_tile(kWgmmaShrinkWideBN, kWgmmaShrinkWideStages, false);
+    return tc_wgmma_shrink_tile(kWgmmaShrinkWideBN, kWgmmaShrinkWideStages, false, tma);
   }
   constexpr int kDeepSmem =
       kWgmmaShrinkSmem<kWgmmaShrinkBM, kWgmmaShrinkBN, kWgmmaShrinkKT, kWgmmaShrinkStagesDeep>;
@@ -163,8 +176,10 @@ TileConfig wgmma_shrink_tile(const Problem& p, int device) {
   const std::int64_t blocks = row_tiles * chunks;
   const bool deep = deep_shrink_fits(blocks, kDeepSmem, device);
   const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
+  // TMA for the deep tile only where a chunk holds A rows past R.
+  const bool rows_past_r = p.max_n % kWgmmaShrinkBN != 0;
   return tc_wgmma_shrink_tile(kWgmmaShrinkBN, deep ? kWgmmaShrinkStagesDeep : kWgmmaShrinkStages,
-                              chunks == 1 && sms > 0 && fills);
+                              chunks == 1 && sms > 0 && fills, tma && (!deep || rows_past_r));
 }
 
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by

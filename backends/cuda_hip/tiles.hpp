@@ -48,7 +48,7 @@ inline constexpr int kStagedShrinkStages = 4;
 /// wgmma shrink (tc_shrink_wgmma.cuh, sm_90a): 32 rows x 64 outputs (or
 /// 128: kWgmmaShrinkWideBN), K in steps of 128, `stages` holding the
 /// pipeline depth (4, 5 or 8: the staged tiles above hold 1 there, so the
-/// two never meet), `options` kTileXEvictFirst or 0.
+/// two never meet), `options` the kTile bits below.
 inline constexpr int kWgmmaShrinkBM = 32;
 inline constexpr int kWgmmaShrinkBN = 64;
 inline constexpr int kWgmmaShrinkWideBN = 128;
@@ -56,11 +56,15 @@ inline constexpr int kWgmmaShrinkKT = 128;
 inline constexpr int kWgmmaShrinkStages = 4;      // 97 KiB: two blocks per SM
 inline constexpr int kWgmmaShrinkStagesDeep = 8;  // 193 KiB: grids of one block per SM
 inline constexpr int kWgmmaShrinkWideStages = 5;  // 128 outputs: 201 KiB, one block per SM
-/// Tile option: x is copied under an L2 evict-first policy.
+/// Tile options: x is copied under an L2 evict-first policy; the operands
+/// are copied by TMA (segment form; kernels/tc_shrink_wgmma_tma.cuh).
 inline constexpr std::uint16_t kTileXEvictFirst = 1;
-constexpr detail::TileConfig tc_wgmma_shrink_tile(int bn, int stages, bool x_evict_first) {
+inline constexpr std::uint16_t kTileTma = 2;
+constexpr detail::TileConfig tc_wgmma_shrink_tile(int bn, int stages, bool x_evict_first,
+                                                  bool tma = false) {
   detail::TileConfig t = tile(kWgmmaShrinkBM, bn, kWgmmaShrinkKT, stages);
-  t.options = x_evict_first ? kTileXEvictFirst : 0;
+  t.options =
+      static_cast<std::uint16_t>((x_evict_first ? kTileXEvictFirst : 0) | (tma ? kTileTma : 0));
   return t;
 }
 /// Tensor-core expand (tc_expand.cuh): BM rows x CG groups of 256 columns

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
@@ -108,6 +109,13 @@ void run_variant(const KernelVariant& v, const OpSpec& spec) {
   ASSERT_TRUE(v.matches(served)) << "the test built a call this variant does not serve: "
                                  << detail::describe(served);
   const detail::TileConfig tile = served.tile;
+  if (std::string(v.name).find(",tma>") != std::string::npos) {
+    // The TMA kernel serves the call, not the cp.async kernel its launch
+    // falls back to where the tensor maps cannot serve a call.
+    detail::RawLaunch raw;
+    ASSERT_TRUE(v.describe(p, tile, &raw));
+    EXPECT_GT(raw.param_bytes, 0u) << "the tensor maps were not encoded";
+  }
   v.launch(p, tile, detail::LaunchEnv{0, ctx.stream()});
   EXPECT_EQ(ctx.read_status(), want_status) << "device status word";
   EXPECT_TRUE(c.check(expected));
@@ -151,6 +159,9 @@ TEST_P(EveryVariant, MatchesReference) {
   if (!why.empty()) GTEST_SKIP() << why;
   const bool shrink = v->op == detail::OpKind::shrink;
   for (Form form : {Form::segments, Form::tokens}) {
+    const auto meta_form =
+        form == Form::segments ? detail::MetaForm::segments : detail::MetaForm::per_token;
+    if ((v->forms & (1u << static_cast<int>(meta_form))) == 0) continue;  // e.g. TMA: segments
     for (DType out : {DType::f32, DType::bf16}) {
       if (shrink) {
         run_variant(*v, spec_for(*v, form, out, false, false));
@@ -201,7 +212,7 @@ TEST(RawLaunch, DescribeMatchesTheLibraryLaunch) {
     ASSERT_NE(v->describe, nullptr) << v->name;
     detail::RawLaunch raw;
     ASSERT_TRUE(v->describe(p, key.tile, &raw)) << v->name;
-    void* args[] = {&p};
+    void* args[] = {const_cast<void*>(raw.argument(&p))};
     SGMV_GPU_OK(SGMV_TEST_GPU(LaunchKernel)(raw.func, dim3(raw.grid[0], raw.grid[1], raw.grid[2]),
                                             dim3(raw.block[0], raw.block[1], raw.block[2]), args,
                                             raw.shared_bytes, nullptr));
@@ -410,14 +421,20 @@ TEST_F(CudaTilePolicy, WideExpandTilesFillTheirLastWave) {
 /// half as many blocks as the device has SMs. Otherwise 64 outputs, 8 stages deep
 /// when the grid has at most one block per SM and 4 deep otherwise, with x
 /// under an evict-first policy when the call has one column chunk and its
-/// grid has 3/4 as many blocks as SMs (8 stages) or 5/4 (4 stages).
-/// Elsewhere the staged cp.async tiles.
+/// grid has 3/4 as many blocks as SMs (8 stages) or 5/4 (4 stages); the
+/// operands copied by TMA but in the 8-stage tile when every chunk is 64
+/// rows of A. Elsewhere the staged cp.async tiles.
 TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
 #if !defined(SGMV_BACKEND_HIP)
   const KernelVariant* wgmma = find_variant("tc_shrink_wgmma<bf16,32x64,k128,s4>");
   const bool runs = wgmma != nullptr && cannot_run(*wgmma).empty();
-  // prefill_r64, R = 128 and 2048 tokens at R = 64 and 128.
-  const std::pair<int, std::int64_t> shapes[] = {{64, 512}, {128, 512}, {64, 256}, {128, 256}};
+  // The operands go by TMA unless SGMV_CUDA_TMA=0 (every CUDA 12+ driver
+  // has cuTensorMapEncodeTiled).
+  const char* tma_env = std::getenv("SGMV_CUDA_TMA");
+  const bool tma = tma_env == nullptr || tma_env[0] != '0';
+  // prefill_r64, R = 128 and 48, and 2048 tokens at R = 64 and 128.
+  const std::pair<int, std::int64_t> shapes[] = {
+      {64, 512}, {128, 512}, {48, 512}, {64, 256}, {128, 256}};
   for (const auto& [rank, seg_len] : shapes) {
     SCOPED_TRACE("R = " + std::to_string(rank) + ", 8 segments of " + std::to_string(seg_len));
     OpSpec s = basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::bf16,
@@ -441,16 +458,21 @@ TEST_F(CudaTilePolicy, WideShrinkTakesWgmmaWhereTheDeviceRunsIt) {
     ASSERT_TRUE(wgmma->describe(p, wgmma->tile, &raw));
     const std::int64_t blocks = static_cast<std::int64_t>(raw.grid[0]) * raw.grid[1];
     const std::int64_t row_tiles = 8 * seg_len / 32;
-    EXPECT_EQ(blocks, row_tiles * (rank / 64));
+    const std::int64_t chunks = (rank + 63) / 64;
+    EXPECT_EQ(blocks, row_tiles * chunks);
     std::string want;
+    bool by_tma = tma;
     if (rank > 64 && 2 * row_tiles > sms) {
-      want = "tc_shrink_wgmma<bf16,32x128,k128,s5>";
+      want = "tc_shrink_wgmma<bf16,32x128,k128,s5";
     } else {
       const bool deep = blocks <= sms;
       const bool fills = deep ? 4 * blocks >= 3 * sms : 4 * blocks >= 5 * sms;
       want = std::string("tc_shrink_wgmma<bf16,32x64,k128,") + (deep ? "s8" : "s4") +
-             (rank == 64 && fills ? ",xef" : "") + ">";
+             (chunks == 1 && fills ? ",xef" : "");
+      // The deep tile copies by TMA only where a chunk holds A rows past R.
+      by_tma = tma && (!deep || rank % 64 != 0);
     }
+    want += by_tma ? ",tma>" : ">";
     EXPECT_EQ(name, want) << blocks << " blocks of 64 outputs on " << sms << " SMs";
   }
 #endif

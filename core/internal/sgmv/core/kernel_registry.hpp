@@ -24,10 +24,14 @@ struct LaunchEnv {
 /// Enqueues the kernel. Throws sgmv::Error on a runtime failure.
 using LaunchFn = void (*)(const Problem& problem, const TileConfig& tile, const LaunchEnv& env);
 
+/// Bytes of a kernel parameter a RawLaunch can carry.
+inline constexpr std::size_t kRawLaunchParamBytes = 1024;
+
 /// How a GPU variant would launch a call, for benchmarks that compare the
 /// library's launch path with a raw cudaLaunchKernel / hipLaunchKernel of the
-/// same kernel. Every GPU kernel of sgmv takes exactly one parameter, the
-/// Problem by value, so `args = {&problem}`.
+/// same kernel. Every GPU kernel of sgmv takes exactly one parameter: the
+/// Problem by value (`args = {&problem}`) or a struct holding it, which the
+/// RawLaunch then carries (`args = {raw.argument(&problem)}`).
 struct RawLaunch {
   const void* func = nullptr;
   unsigned grid[3] = {1, 1, 1};
@@ -36,6 +40,17 @@ struct RawLaunch {
   /// The library launches it with programmatic stream serialization (CUDA,
   /// sm_90): a raw launch that compares like with like sets it too.
   bool programmatic = false;
+  /// The kernel's parameter where it holds more than the Problem (the TMA
+  /// kernels: tensor maps and the Problem), param_bytes of it; 0 where the
+  /// kernel's one parameter is the Problem itself.
+  std::size_t param_bytes = 0;
+  alignas(64) unsigned char param[kRawLaunchParamBytes];
+
+  /// The address a raw launch passes as the kernel's one parameter for
+  /// `problem` (the Problem described).
+  const void* argument(const Problem* problem) const {
+    return param_bytes != 0 ? static_cast<const void*>(param) : problem;
+  }
 };
 /// Fills `raw` for the call; false when the variant has no single raw launch.
 using RawLaunchFn = bool (*)(const Problem& problem, const TileConfig& tile, RawLaunch* raw);
