@@ -170,10 +170,10 @@ tune_expand() {
 # TUNE_PLAN: "workload op tile tile ...; ..." (op shrink, expand or
 # expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT =
 # staged (cp.async), w:STAGES = wgmma (sm_90a), we:STAGES = wgmma with x
-# evict-first, BM,BN,MW = register-direct;
+# evict-first, t:/te: the same copied by TMA, BM,BN,MW = register-direct;
 # expand tiles BM,KW or BM,KW,CG with CG column groups, w:BM = wgmma).
 TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256 s:32,32,128;
-  prefill_r64 shrink we:8 w:8 w:4 s:32,64,256 s:32,64,128;
+  prefill_r64 shrink we:8 te:8 w:8 t:8 w:4 t:4 s:32,64,256;
   decode_r16 shrink 16,8,1 16,16,1;
   decode_r64 shrink s:16,16,512 16,8,1 16,16,1;
   prefill_r16 expand 64,16 128,16 128,32;
