@@ -11,6 +11,14 @@
 // layout wgmma reads, and the warps wait on the stage's barrier: a step is
 // a barrier, a wait and the wgmmas.
 //
+// On the H200 (PERF_NOTES.md v16) that pays where two blocks share an SM
+// (8192 tokens 24.5 -> 23.5 us), with 128 outputs per block (R = 128 19.3
+// -> 18.8) and where A rows past R fill the chunk (R = 48 17.2 -> 15.7:
+// TMA fills them with zeros instead of reading), but one block of 64
+// outputs per SM streams its steps slower than with cp.async (prefill_r64
+// 14.7 -> 15.2, 1024 tokens 12.1 -> 13.4), so the tile policy keeps
+// cp.async there.
+//
 // The same stages, slabs and wgmmas as the cp.async kernel (one shape,
 // WgmmaShrinkShape). x rows past the tile are the next tokens of x (never
 // stored) or, past T, zeros; A rows past R and elements past K arrive as

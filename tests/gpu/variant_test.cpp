@@ -221,6 +221,40 @@ TEST(RawLaunch, DescribeMatchesTheLibraryLaunch) {
   }
 }
 
+/// A TMA shrink variant launches its cp.async kernel where the tensor maps
+/// cannot serve the call: here weights whose adapter stride is 0 (one
+/// adapter, which a map's strides cannot express), still a call the
+/// variant matches. The result is the reference's, and describe() reports
+/// the cp.async kernel (no parameter besides the Problem).
+TEST(RawLaunch, TmaShrinkFallsBackWhereTheMapsCannotServe) {
+  SGMV_REQUIRE_DEVICE();
+  const KernelVariant* v = find_variant("tc_shrink_wgmma<bf16,32x64,k128,s8,tma>");
+  if (v == nullptr) GTEST_SKIP() << "this build has no TMA shrink (sm_90a) variants";
+  const std::string why = cannot_run(*v);
+  if (!why.empty()) GTEST_SKIP() << why;
+  OpSpec s =
+      basic_spec(Op::shrink, Form::segments, DType::bf16, DType::bf16, DType::f32, 256, 512, 64);
+  s.L = 1;
+  s.seed = seed_of("tma fallback");
+  set_segments(s, Pattern::single);  // 256 rows: 8 row tiles
+  const OpCase c(s);
+  const std::vector<double> expected = c.reference();
+  Context ctx(0);
+  detail::Problem p = problem_of(c, c.device_args());
+  p.status = ctx.status_word();
+  p.slice[0].w_stride_l = 0;  // the one adapter: the same weights
+  const auto& registry = detail::Runtime::get().registry();
+  detail::LaunchKey key = detail::make_launch_key(p, 0, registry.tile_policy());
+  key.tile = v->tile;
+  ASSERT_TRUE(v->matches(key)) << detail::describe(key);
+  detail::RawLaunch raw;
+  ASSERT_TRUE(v->describe(p, v->tile, &raw));
+  EXPECT_EQ(raw.param_bytes, 0u) << "a tensor map was encoded for a zero adapter stride";
+  v->launch(p, v->tile, detail::LaunchEnv{0, ctx.stream()});
+  EXPECT_EQ(ctx.read_status(), 0u);
+  EXPECT_TRUE(c.check(expected));
+}
+
 /// The common serving calls land on the fast variants (not the fallback).
 TEST(TilePolicy, ServingCallsTakeFastVariants) {
   SGMV_REQUIRE_DEVICE();
