@@ -6,7 +6,9 @@
 //  - segment form: a row unit is (segment s, tile of `bm` rows of s);
 //  - per-token form: a row unit is (adapter l, range of tokens); its block
 //    gathers the tokens of adapter l in that range, so each adapter's weights
-//    are read once per range however the tokens are interleaved.
+//    are read once per range however the tokens are interleaved. It scans
+//    the range kScanChunk tokens per pass and cuts tiles of bm rows from all
+//    the rows gathered so far (an unfinished tile waits for the next pass).
 // The shape depends only on host-known sizes (S, T, L, max_seg_len, n), never
 // on metadata values, so a captured graph stays valid when they change.
 #pragma once
@@ -182,9 +184,14 @@ struct RowTile {
   }
 };
 
-/// Scratch in shared memory for gathering the tokens of one adapter.
+/// Rows of an unfinished tile that a per-token block carries from one pass
+/// of its scan to the next (tiles of more rows are emitted at every pass).
+inline constexpr int kCarryRows = 128;
+
+/// Scratch in shared memory for gathering the tokens of one adapter: the
+/// rows carried from earlier passes, then the current pass's.
 struct TokenList {
-  std::int64_t rows[kScanChunk];
+  std::int64_t rows[kCarryRows + kScanChunk];
   int warp_count[kBlockThreads / 32];  // matches per warp of the current pass
 };
 
@@ -236,6 +243,13 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
   const std::uint64_t below = (std::uint64_t{1} << lane) - 1u;
+  // Tiles are cut from the rows of every pass so far: the rows of an
+  // unfinished tile (fewer than BM) wait at the start of the list for the
+  // next pass, so a block whose range takes several passes runs
+  // ceil(rows / BM) tiles, not one or more per pass, each of which reads
+  // the adapter's weights again.
+  constexpr bool kCarry = BM - 1 <= kCarryRows;
+  int carried = 0;
   if (prefetch && serve && begin == 0) prefetch_weights(p, l, column_chunk(p, chunk, BN));
   await_previous_grids();  // the first access to memory (prefetches are hints)
   for (std::int64_t base = begin; base < end; base += kScanChunk) {
@@ -256,13 +270,27 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
       before += w < warp ? c : 0;
       n += c;
     }
-    if (match) scratch.rows[before + __popcll(votes & below)] = t;
+    if (match) scratch.rows[carried + before + __popcll(votes & below)] = t;
     __syncthreads();
-    for (int i = 0; i < n; i += BM) {
+    n += carried;
+    const bool last = base + kScanChunk >= end;
+    const int emit = kCarry && !last ? n - n % BM : n;  // whole tiles, and at the end the rest
+    for (int i = 0; i < emit; i += BM) {
       RowTile tile;
       tile.list = scratch.rows + i;
-      tile.count = n - i < BM ? n - i : BM;
+      tile.count = emit - i < BM ? emit - i : BM;
       body(static_cast<const RowTile&>(tile), l);
+    }
+    if constexpr (kCarry) {
+      // The rest (fewer than BM rows, past the emitted ones, which the
+      // tiles may still read) moves to the front once every thread is done
+      // with the tiles; nothing moves when nothing was emitted.
+      carried = n - emit;
+      const int tid = static_cast<int>(threadIdx.x);
+      const bool mover = emit > 0 && tid < carried;
+      const std::int64_t row = mover ? scratch.rows[emit + tid] : 0;
+      __syncthreads();
+      if (mover) scratch.rows[tid] = row;
     }
     __syncthreads();  // the list is rewritten by the next pass
   }

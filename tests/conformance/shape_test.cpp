@@ -146,6 +146,20 @@ std::vector<NamedSpec> decode_cases() {
       }
     }
   }
+  // A third of the tokens on adapter 0, the rest spread: blocks whose token
+  // range takes several scan passes carry an unfinished tile from one pass
+  // to the next (metadata.cuh), with and without whole tiles before it.
+  for (Op op : {Op::shrink, Op::expand}) {
+    const bool shrink = op == Op::shrink;
+    OpSpec s = basic_spec(op, Form::tokens, DType::bf16, DType::bf16, DType::bf16, 1000,
+                          shrink ? 512 : 16, shrink ? 16 : 512);
+    s.L = 32;
+    const std::string name = std::string(shrink ? "shrink" : "expand") + "_T1000_skewed";
+    s.seed = seed_of(name);
+    set_tokens(s, 0.1);
+    for (std::size_t t = 0; t < s.token_lora.size(); t += 3) s.token_lora[t] = 0;
+    cases.push_back({name, s});
+  }
   return cases;
 }
 
