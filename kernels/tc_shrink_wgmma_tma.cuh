@@ -22,9 +22,9 @@
 // The same stages, slabs and wgmmas as the cp.async kernel (one shape,
 // WgmmaShrinkShape). x rows past the tile are the next tokens of x (never
 // stored) or, past T, zeros; A rows past R and elements past K arrive as
-// zeros. The host encodes the two tensor maps per call (tensor_map.hpp),
-// from the Problem, and launches the cp.async kernel where it cannot
-// (TmaShrinkParams explains when).
+// zeros. The host encodes the two tensor maps per call from the Problem and
+// launches the cp.async kernel where they cannot serve it
+// (encode_shrink_maps in tensor_map.hpp says when).
 #pragma once
 
 #include <cuda.h>  // CUtensorMap

@@ -1,9 +1,9 @@
 // Launching a kernel of sgmv: the grid comes from host-known sizes of the
 // Problem alone (metadata.cuh) and the one kernel parameter is the Problem by
-// value (or a struct that holds it, as the TMA kernels' does). On CUDA the launch goes to the
-// driver with the kernel's CUfunction resolved once per device (driver_launch.hpp), else through
-// the runtime's LaunchKernel, as a benchmark's raw launch of RawLaunch does. No sync, allocation or
-// copy.
+// value (or a struct that holds it, as the TMA kernels' does). On CUDA the
+// launch goes to the driver with the kernel's CUfunction resolved once per
+// device (driver_launch.hpp), else through the runtime's LaunchKernel, as a
+// benchmark's raw launch of RawLaunch does. No sync, allocation or copy.
 #pragma once
 
 #include <atomic>

@@ -37,6 +37,7 @@ bool tma_params(const Problem& p, TmaShrinkParams* params) {
 /// same tile where the maps cannot serve p.
 template <auto kTma, KernelFn kCopy, int BM, int BN, int SMEM>
 void launch_tma(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
+  if (p.empty()) return;  // nothing to launch: no maps to encode
   TmaShrinkParams params;
   if (!tma_params<BM, BN>(p, &params)) {
     launch<kCopy, BM, BN, SMEM>(p, tile, env);
