@@ -189,11 +189,30 @@ struct RowTile {
 inline constexpr int kCarryRows = 128;
 
 /// Scratch in shared memory for gathering the tokens of one adapter: the
-/// rows carried from earlier passes, then the current pass's.
+/// rows carried from earlier passes (kCarry), then the current pass's.
+///
+/// kCarry is a kernel's choice, made at compile time: carrying pays where a
+/// block's range takes several passes, and costs the one-pass calls of
+/// decode (shared memory, a barrier, registers) even where nothing is
+/// carried. Kernels whose tiles serve both build one variant of each; the
+/// tile policy takes the carrying one only where a range takes more than
+/// one pass (kernels/PERF_NOTES.md v17). Kernels built without it stay
+/// correct whatever the call: a block then runs one or more tiles per pass.
+template <bool kCarry = true>
 struct TokenList {
-  std::int64_t rows[kCarryRows + kScanChunk];
+  static constexpr bool carries = kCarry;
+  std::int64_t rows[(kCarry ? kCarryRows : 0) + kScanChunk];
   int warp_count[kBlockThreads / 32];  // matches per warp of the current pass
 };
+
+/// Whether a per-token block of BM-row tiles scans its range of p in more
+/// than one pass (so that a kernel that carries tiles across passes runs
+/// fewer of them). Host-known sizes alone, like the grid.
+SGMV_HOST_DEVICE inline bool scans_several_passes(const Problem& p, int bm) {
+  if (p.form != MetaForm::per_token) return false;
+  const std::int64_t range = token_range(p, bm);
+  return (p.T < range ? p.T : range) > kScanChunk;
+}
 
 /// Calls body(tile, adapter) for each tile of at most BM rows of row unit
 /// `unit`, uniformly across the block (body may synchronise the block).
@@ -201,10 +220,10 @@ struct TokenList {
 /// block per segment or token range does, so each fault is seen once).
 /// `prefetch`: in the per-token form, the block asks the L2 for the weights
 /// of its adapter under column chunk `chunk` (of BN columns) before it waits.
-template <int BM, int BN, class Body>
+template <int BM, int BN, bool kCarryTiles, class Body>
 __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, std::int64_t chunk,
-                                         bool reporter, bool prefetch, TokenList& scratch,
-                                         Body&& body) {
+                                         bool reporter, bool prefetch,
+                                         TokenList<kCarryTiles>& scratch, Body&& body) {
   if (p.form == MetaForm::segments) {
     const std::int64_t tiles = tiles_per_segment(p, BM);
     const std::int64_t s = unit / tiles;
@@ -243,12 +262,12 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int warp = static_cast<int>(threadIdx.x) / kWarpSize;
   const std::uint64_t below = (std::uint64_t{1} << lane) - 1u;
-  // Tiles are cut from the rows of every pass so far: the rows of an
-  // unfinished tile (fewer than BM) wait at the start of the list for the
-  // next pass, so a block whose range takes several passes runs
+  // With kCarry, tiles are cut from the rows of every pass so far: the
+  // rows of an unfinished tile (fewer than BM) wait at the start of the list
+  // for the next pass, so a block whose range takes several passes runs
   // ceil(rows / BM) tiles, not one or more per pass, each of which reads
   // the adapter's weights again.
-  constexpr bool kCarry = BM - 1 <= kCarryRows;
+  constexpr bool kCarry = kCarryTiles && BM - 1 <= kCarryRows;
   int carried = 0;
   if (prefetch && serve && begin == 0) prefetch_weights(p, l, column_chunk(p, chunk, BN));
   await_previous_grids();  // the first access to memory (prefetches are hints)
@@ -284,15 +303,18 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
     if constexpr (kCarry) {
       // The rest (fewer than BM rows, past the emitted ones, which the
       // tiles may still read) moves to the front once every thread is done
-      // with the tiles; nothing moves when nothing was emitted.
+      // with the tiles; nothing moves when nothing was emitted. That
+      // barrier also orders the tiles' reads before the next pass's
+      // writes, which land past the moved rows: no second one.
       carried = n - emit;
       const int tid = static_cast<int>(threadIdx.x);
       const bool mover = emit > 0 && tid < carried;
       const std::int64_t row = mover ? scratch.rows[emit + tid] : 0;
       __syncthreads();
       if (mover) scratch.rows[tid] = row;
+    } else {
+      __syncthreads();  // the list is rewritten by the next pass
     }
-    __syncthreads();  // the list is rewritten by the next pass
   }
 }
 
@@ -301,8 +323,8 @@ __device__ inline void for_each_row_tile(const Problem& p, std::int64_t unit, st
 /// kPrefetchWeights: blocks of the per-token form ask the L2 for their
 /// weights before they wait (prefetches_weights), which pays for the expand
 /// but made the shrinks slower on the H100 (kernels/PERF_NOTES.md v10).
-template <int BM, int BN, bool kPrefetchWeights = false, class Body>
-__device__ inline void for_each_tile(const Problem& p, TokenList& scratch, Body&& body) {
+template <int BM, int BN, bool kPrefetchWeights = false, bool kCarry, class Body>
+__device__ inline void for_each_tile(const Problem& p, TokenList<kCarry>& scratch, Body&& body) {
   // A grid below the clamp has exactly one block per row unit and per
   // chunk: the counts are its dimensions, not worth recomputing.
   const std::int64_t units = gridDim.x < kMaxGridUnits ? gridDim.x : row_units(p, BM);

@@ -23,7 +23,7 @@ template <class T, class Index>
 __device__ inline void simt_expand_body(const Problem& p) {
   constexpr int BM = kSimtExpandRows, MR = kSimtExpandRowStep, CV = kSimtExpandThreadCols;
   constexpr int V = T::kVec;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<> scratch;
   const int tid = static_cast<int>(threadIdx.x);
 
   for_each_tile<BM, kSimtExpandCols>(

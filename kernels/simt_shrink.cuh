@@ -32,7 +32,7 @@ __device__ inline float load_one(const void* base, DType dtype, Index off) {
 template <class T, class Index>
 __device__ inline void simt_shrink_body(const Problem& p) {
   constexpr int MR = kSimtShrinkRows, NR = kSimtShrinkCols, V = T::kVec;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<> scratch;
   __shared__ float partial[(kBlockThreads / kWarpSize) * MR * NR];
   const int tid = static_cast<int>(threadIdx.x);
 

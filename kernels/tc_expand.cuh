@@ -137,8 +137,9 @@ inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD && CG == 1 ? 3
 /// covers CG x 256 columns, and each warp CG groups of 32 (warp w: columns
 /// i * 256 + w * 32 of the block's, group i), multiplied with the same u
 /// fragments: with few rows per block (decode), one token scan and one u
-/// load then serve CG times the columns.
-template <class T, class O, int BM, int KW, bool ADD, int CG = 1>
+/// load then serve CG times the columns. CARRY: per-token tiles carried
+/// across scan passes (TokenList).
+template <class T, class O, int BM, int KW, bool ADD, int CG, bool CARRY>
 __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, CG>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
@@ -152,7 +153,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
   constexpr int kCols = kTcExpandCols * CG;  // columns per block
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
   static_assert(CG == 1 || !KF::kLoopsOverK, "column groups hold all of K in registers");
-  __shared__ TokenList scratch;
+  __shared__ TokenList<CARRY> scratch;
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
 

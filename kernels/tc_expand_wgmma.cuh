@@ -71,7 +71,7 @@ __device__ __forceinline__ void tc_expand_wgmma_body(const Problem& p) {
   constexpr int BN = Shape::BN, kMTile = Shape::kMTile, kRound = Shape::kRowsPerRound;
   constexpr int kColBlocks = Shape::kGroupCols / 32;  // 8 columns of each per lane
   using S = typename T::storage;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<> scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
   const int tid = static_cast<int>(threadIdx.x);
   const int group = tid / 128, warp = (tid % 128) / 32, lane = tid % 32;

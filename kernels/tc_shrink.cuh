@@ -221,13 +221,14 @@ __device__ __forceinline__ void finish_shrink_tile(const Problem& p, const RowTi
   sum_and_store_tile<BM, BN, KW>(p, tile, cc, partial);
 }
 
-/// The kernel body: one block per tile.
-template <class T, int BM, int BN, int MW>
+/// The kernel body: one block per tile. CARRY: per-token tiles carried
+/// across scan passes (TokenList).
+template <class T, int BM, int BN, int MW, bool CARRY>
 __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   using Shape = ShrinkShape<BM, BN, MW>;
   constexpr int KW = Shape::KW, MT = Shape::MT, NT = Shape::NT, U = Shape::U;
   using S = typename T::storage;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<CARRY> scratch;
   __shared__ float partial[Shape::kSlots][BM * BN];
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
@@ -331,9 +332,9 @@ __device__ __forceinline__ void tc_shrink_body(const Problem& p) {
   });
 }
 
-template <class T, int BM, int BN, int MW>
+template <class T, int BM, int BN, int MW, bool CARRY>
 __global__ void __launch_bounds__(kBlockThreads, 1) tc_shrink_kernel(const Problem p) {
-  tc_shrink_body<T, BM, BN, MW>(p);
+  tc_shrink_body<T, BM, BN, MW, CARRY>(p);
 }
 
 }  // namespace sgmv::gpu

@@ -51,13 +51,13 @@ struct StagedShrinkShape {
   static_assert(MW * KW == kWarps && MT * 16 * MW == BM, "warp split");
 };
 
-template <class T, int BM, int BN, int KT, int STAGES>
+template <class T, int BM, int BN, int KT, int STAGES, bool CARRY>
 __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
   using Shape = StagedShrinkShape<BM, BN, KT, STAGES>;
   constexpr int MW = Shape::MW, KW = Shape::KW, MT = Shape::MT, NT = Shape::NT;
   constexpr int kUnits = Shape::kUnits, kCopies = Shape::kCopies;
   using S = typename T::storage;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<CARRY> scratch;
   extern __shared__ __align__(128) unsigned char smem[];
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
@@ -168,9 +168,10 @@ __device__ __forceinline__ void tc_shrink_staged_body(const Problem& p) {
 template <int BM, int BN, int KT, int STAGES>
 inline constexpr int kStagedShrinkSmem = StagedShrinkShape<BM, BN, KT, STAGES>::kSmemBytes;
 
-template <class T, int BM, int BN, int KT, int STAGES>
+/// CARRY: per-token tiles carried across scan passes (TokenList).
+template <class T, int BM, int BN, int KT, int STAGES, bool CARRY>
 __global__ void __launch_bounds__(kBlockThreads, 2) tc_shrink_staged_kernel(const Problem p) {
-  tc_shrink_staged_body<T, BM, BN, KT, STAGES>(p);
+  tc_shrink_staged_body<T, BM, BN, KT, STAGES, CARRY>(p);
 }
 
 }  // namespace sgmv::gpu

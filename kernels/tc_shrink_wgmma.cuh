@@ -161,7 +161,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_body(const Problem& p) {
   constexpr int BN = Shape::BN, kUnits = Shape::kUnits, kCopies = Shape::kCopies;
   constexpr int kRowsPerRound = Shape::kRowsPerRound;
   using S = typename T::storage;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<> scratch;
   extern __shared__ __align__(128) unsigned char smem_raw[];
   const int tid = static_cast<int>(threadIdx.x);
   const int group = tid / 128;

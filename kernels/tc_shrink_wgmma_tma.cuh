@@ -53,7 +53,7 @@ __device__ __forceinline__ void tc_shrink_wgmma_tma_body(const TmaShrinkParams& 
   using Shape = WgmmaShrinkShape<BM, BN_, KT, STAGES>;
   constexpr int BN = Shape::BN;
   const Problem& p = params.p;
-  __shared__ TokenList scratch;
+  __shared__ TokenList<> scratch;
   __shared__ alignas(8) std::uint64_t full[STAGES];  // stage s holds its step's bytes
   extern __shared__ __align__(128) unsigned char smem_raw[];
   const int tid = static_cast<int>(threadIdx.x);

@@ -23,17 +23,27 @@ using KernelFn = void (*)(Problem);
 
 /// Grid of a kernel whose blocks cover BM rows x BN columns (see metadata.cuh);
 /// false when there is nothing to launch.
-template <auto kKernel, int BM, int BN, int SMEM = 0>
-bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
+template <int BM, int BN>
+bool launch_grid(const Problem& p, dim3* grid) {
   if (p.empty()) return false;
   const std::int64_t units = row_units(p, BM), chunks = column_chunks(p, BN);
   if (units <= 0 || chunks <= 0) return false;
   // Kernels walk larger grids with grid-stride loops (for_each_tile).
   constexpr std::int64_t kMaxUnits = kMaxGridUnits, kMaxY = kMaxGridChunks;
+  *grid = dim3(static_cast<unsigned>(units < kMaxUnits ? units : kMaxUnits),
+               static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY), 1);
+  return true;
+}
+
+/// The whole launch of that kernel, for a caller's raw launch.
+template <auto kKernel, int BM, int BN, int SMEM = 0>
+bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
+  dim3 grid;
+  if (!launch_grid<BM, BN>(p, &grid)) return false;
   raw->func = reinterpret_cast<const void*>(kKernel);
-  raw->grid[0] = static_cast<unsigned>(units < kMaxUnits ? units : kMaxUnits);
-  raw->grid[1] = static_cast<unsigned>(chunks < kMaxY ? chunks : kMaxY);
-  raw->grid[2] = 1;
+  raw->grid[0] = grid.x;
+  raw->grid[1] = grid.y;
+  raw->grid[2] = grid.z;
   raw->block[0] = kBlockThreads;
   raw->block[1] = 1;
   raw->block[2] = 1;
@@ -64,17 +74,18 @@ bool programmatic_launch(int device);
 /// Launches kKernel for p with `param` (the address of its one parameter:
 /// the Problem, or a struct that holds it) as its parameter.
 template <auto kKernel, int BM, int BN, int SMEM = 0>
-void launch_with(const Problem& p, void* param, const detail::TileConfig& tile,
+void launch_with(const Problem& p, void* param, const detail::TileConfig& /*tile*/,
                  const detail::LaunchEnv& env) {
-  detail::RawLaunch raw;
-  if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, &raw)) return;
+  dim3 grid;
+  if (!launch_grid<BM, BN>(p, &grid)) return;
   DeviceGuard guard(env.device);
   // Static shared memory counts against the same 48 KiB: raise the limit for
   // every kernel that asks for dynamic shared memory.
   if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(env.device);
   void* args[] = {param};
-  const dim3 grid(raw.grid[0], raw.grid[1], raw.grid[2]);
-  const dim3 block(raw.block[0], raw.block[1], raw.block[2]);
+  const void* const func = reinterpret_cast<const void*>(kKernel);
+  const dim3 block(kBlockThreads, 1, 1);
+  constexpr std::size_t kShared = SMEM;
 #if defined(SGMV_CUDA_FAST_PATHS)
   const bool programmatic = programmatic_launch(env.device);
   // One cached function per device (kMaxDriverDevices: further devices
@@ -82,20 +93,19 @@ void launch_with(const Problem& p, void* param, const detail::TileConfig& tile,
   static DriverFunction functions[kMaxDriverDevices];
   const DriverLaunchApi* driver = driver_launch_api();
   if (driver != nullptr && env.device >= 0 && env.device < kMaxDriverDevices &&
-      functions[env.device].launch(*driver, raw.func, grid, block, args, raw.shared_bytes,
+      functions[env.device].launch(*driver, func, grid, block, args, kShared,
                                    static_cast<Stream>(env.stream), programmatic)) {
     return;
   }
   if (programmatic) {
-    check(launch_programmatic(raw.func, grid, block, args, raw.shared_bytes,
-                              static_cast<Stream>(env.stream)),
+    check(launch_programmatic(func, grid, block, args, kShared, static_cast<Stream>(env.stream)),
           "LaunchKernelExC", env.device);
     return;
   }
 #endif
-  check(SGMV_GPU_API(LaunchKernel)(raw.func, grid, block, args, raw.shared_bytes,
-                                   static_cast<Stream>(env.stream)),
-        "LaunchKernel", env.device);
+  check(
+      SGMV_GPU_API(LaunchKernel)(func, grid, block, args, kShared, static_cast<Stream>(env.stream)),
+      "LaunchKernel", env.device);
 }
 
 template <KernelFn kKernel, int BM, int BN, int SMEM = 0>

@@ -15,17 +15,17 @@ namespace {
 
 static_assert(kTcExpandBN == kTcExpandCols);
 
-template <class T, class O, int BM, int KW, bool ADD, int CG>
+template <class T, class O, int BM, int KW, bool ADD, int CG, bool CARRY = false>
 detail::KernelVariant variant(const char* name) {
   detail::KernelVariant v =
-      make_variant<&tc_expand_kernel<T, O, BM, KW, ADD, CG>, BM, kTcExpandCols * CG>(
+      make_variant<&tc_expand_kernel<T, O, BM, KW, ADD, CG, CARRY>, BM, kTcExpandCols * CG>(
           name, detail::OpKind::expand);
   v.add_mask = ADD ? 2 : 1;
   v.in = v.w = only(T::dtype);
   v.out = only(O::dtype);
   v.align_required = kAlignInW;
   v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
-  v.tile = tc_expand_tile(BM, KW, CG);
+  v.tile = tc_expand_tile(BM, KW, CG, CARRY);
   v.max_rank = ExpandK<T, KW>::kLoopsOverK ? 0 : KW;  // the narrower forms hold all of R
   v.rank_step = kTcExpandRankStep;
   v.priority = kPriorityTensorCore;
@@ -35,25 +35,34 @@ detail::KernelVariant variant(const char* name) {
 }  // namespace
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
+/// Each tile that serves per-token calls comes twice: as is, and carrying
+/// tiles across the passes of a block's token scan (kTileCarry, for calls
+/// whose ranges take several passes).
 void register_tc_expand(detail::KernelRegistry& r) {
-#define SGMV_EXPAND_CG(T, O, NAME, BM, KW, CG)                                               \
-  r.add(variant<T, O, BM, KW, false, CG>("tc_expand<" NAME "," #BM ",k" #KW ",cg" #CG ">")); \
-  r.add(variant<T, O, BM, KW, true, CG>("tc_expand<" NAME "," #BM ",k" #KW ",cg" #CG ",add>"))
-#define SGMV_EXPAND(T, O, NAME, BM, KW)                                           \
-  r.add(variant<T, O, BM, KW, false, 1>("tc_expand<" NAME "," #BM ",k" #KW ">")); \
-  r.add(variant<T, O, BM, KW, true, 1>("tc_expand<" NAME "," #BM ",k" #KW ",add>"))
+#define SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, CARRY, SUFFIX) \
+  r.add(variant<T, O, BM, KW, ADD, CG, CARRY>("tc_expand<" NAME "," #BM ",k" #KW SUFFIX ">"))
+#define SGMV_EXPAND_ONE(T, O, NAME, BM, KW, ADD, CG, SUFFIX)  \
+  SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, false, SUFFIX); \
+  SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, true, SUFFIX ",carry")
+#define SGMV_EXPAND_CG(T, O, NAME, BM, KW, CG)               \
+  SGMV_EXPAND_ONE(T, O, NAME, BM, KW, false, CG, ",cg" #CG); \
+  SGMV_EXPAND_ONE(T, O, NAME, BM, KW, true, CG, ",cg" #CG ",add")
+#define SGMV_EXPAND(T, O, NAME, BM, KW)              \
+  SGMV_EXPAND_ONE(T, O, NAME, BM, KW, false, 1, ""); \
+  SGMV_EXPAND_ONE(T, O, NAME, BM, KW, true, 1, ",add")
 // Rows per block, K widths and column groups: see tc_expand_tile_for in
 // tile_policy.cu (2 groups for R <= 64 measured slower; 4 groups of k16 and
-// 256 rows of k64 only without add, where the policy takes them).
-#define SGMV_EXPAND_TILES(T, O, NAME)                                     \
-  SGMV_EXPAND(T, O, NAME, 64, 16);                                        \
-  SGMV_EXPAND(T, O, NAME, 128, 16);                                       \
-  SGMV_EXPAND(T, O, NAME, 128, 32);                                       \
-  SGMV_EXPAND(T, O, NAME, 128, 64);                                       \
-  r.add(variant<T, O, 256, 64, false, 1>("tc_expand<" NAME ",256,k64>")); \
-  SGMV_EXPAND(T, O, NAME, 64, 128);                                       \
-  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 2);                                 \
-  r.add(variant<T, O, 128, 16, false, 4>("tc_expand<" NAME ",128,k16,cg4>"))
+// 256 rows of k64 only without add, where the policy takes them; 256 rows
+// only in the segment form, so without the carry).
+#define SGMV_EXPAND_TILES(T, O, NAME)                       \
+  SGMV_EXPAND(T, O, NAME, 64, 16);                          \
+  SGMV_EXPAND(T, O, NAME, 128, 16);                         \
+  SGMV_EXPAND(T, O, NAME, 128, 32);                         \
+  SGMV_EXPAND(T, O, NAME, 128, 64);                         \
+  SGMV_EXPAND_AS(T, O, NAME, 256, 64, false, 1, false, ""); \
+  SGMV_EXPAND(T, O, NAME, 64, 128);                         \
+  SGMV_EXPAND_CG(T, O, NAME, 128, 16, 2);                   \
+  SGMV_EXPAND_ONE(T, O, NAME, 128, 16, false, 4, ",cg4")
   SGMV_EXPAND_TILES(F16, F16, "f16");
   SGMV_EXPAND_TILES(F16, F32, "f16>f32");
   SGMV_EXPAND_TILES(BF16, BF16, "bf16");
@@ -61,6 +70,8 @@ void register_tc_expand(detail::KernelRegistry& r) {
 #undef SGMV_EXPAND_TILES
 #undef SGMV_EXPAND
 #undef SGMV_EXPAND_CG
+#undef SGMV_EXPAND_ONE
+#undef SGMV_EXPAND_AS
 }
 
 }  // namespace sgmv::gpu

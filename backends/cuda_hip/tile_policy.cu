@@ -46,7 +46,8 @@ bool tensor_core_call(const LaunchKey& key) {
 /// "w:STAGES" a wgmma one (sm_90a builds, compute capability 9.0 devices),
 /// "w:STAGES,BN" one of BN outputs (64 or 128), "we:..." the same with x
 /// under an evict-first policy, "t:..." and "te:..." the same copied by TMA
-/// (segment form), "BM,BN,MW" a register-direct one. A tile that no variant
+/// (segment form), "BM,BN,MW" a register-direct one. A forced tile runs as
+/// given, without the per-token carry (kTileCarry); one that no variant
 /// implements falls back to the generic kernel.
 struct TileOverride {
   bool set = false;
@@ -105,7 +106,7 @@ bool deep_shrink_fits(std::int64_t blocks, int deep_smem, int device) {
   const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(device);
   const bool alone = sms > 0 && blocks <= sms;
   return alone && device_attribute<SGMV_GPU_API(DevAttrMaxSharedMemoryPerBlockOptin)>(device) >=
-                      deep_smem + static_cast<int>(sizeof(TokenList));
+                      deep_smem + static_cast<int>(sizeof(TokenList<>));
 }
 
 /// The staged BM x BN shrink tile for p: K in steps of KT, or of 2 KT (the
@@ -182,9 +183,23 @@ TileConfig wgmma_shrink_tile(const Problem& p, int device) {
                               chunks == 1 && sms > 0 && fills, tma && (!deep || rows_past_r));
 }
 
+/// t, carrying per-token tiles across the passes of a block's token scan
+/// where p's ranges take several (kTileCarry; t's family registers both
+/// variants). One-pass calls (decode batches of up to 256 tokens, or ranges
+/// of 256) take the kernel without the carry, which costs them time though
+/// it carries nothing. On the H200 (kernels/PERF_NOTES.md v16, 32 adapters,
+/// carrying against not): 1024 tokens, R = 16, expand 11.67 -> 7.84 us,
+/// shrink 16.2 -> 13.9; 256 tokens 0.06-0.25 us slower.
+TileConfig carry_where_it_pays(const Problem& p, TileConfig t) {
+  return scans_several_passes(p, t.block_m)
+             ? with_options(t, static_cast<std::uint16_t>(t.options | kTileCarry))
+             : t;
+}
+
 /// Shrink. Decode-sized work (one or a few rows per adapter) is bound by
 /// latency: register-direct 16-row tiles up to R = 32, 8 columns wide up to
-/// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile.
+/// R = 16 (more blocks), else 16; above R = 32 the staged 16 x 16 tile;
+/// per-token tiles carried across scan passes where that pays.
 /// Prefill: staged (cp.async) tiles (sm_90 cluster tiles that split K lost
 /// at every rank once calls ran back to back with programmatic dependent
 /// launch, and were removed); above R = 32 on compute capability 9.0,
@@ -197,8 +212,8 @@ TileConfig tc_shrink_tile_for(const Problem& p, int device) {
   const std::int64_t n = p.max_n;
   const bool short_rows = p.form == MetaForm::per_token || p.max_seg_len <= 16;
   if (short_rows) {
-    if (n <= 32) return tc_shrink_tile(16, n <= 16 ? 8 : 16, 1);
-    return staged_shrink_tile<16, 16, 256>(p, device);
+    return carry_where_it_pays(p, n <= 32 ? tc_shrink_tile(16, n <= 16 ? 8 : 16, 1)
+                                          : staged_shrink_tile<16, 16, 256>(p, device));
   }
   if (n <= 16) return staged_shrink_tile<16, 16, 256>(p, device);
   if (n <= 32) return staged_shrink_tile<32, 32, 128>(p, device);
@@ -281,10 +296,8 @@ TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
       p.add ? kWgmmaExpandBlocksPerSm<true> : kWgmmaExpandBlocksPerSm<false>);
 }
 
-/// Expand: the whole of K (= R) in registers when R <= 64 (the narrow
-/// 16-wide form up to R = 16), else 128 at a time; where wgmma_expand_call
-/// (the segment form, 32 <= R <= 64, compute capability 9.0), the wgmma
-/// expand instead.
+/// The mma.sync expand: the whole of K (= R) in registers when R <= 64
+/// (the narrow 16-wide form up to R = 16), else 128 at a time.
 ///
 /// The narrow form has four tiles: 128 rows x 4 column groups (without
 /// add only) and x 2 groups (2 blocks per SM), 128 rows x 1 group and 64
@@ -309,9 +322,7 @@ TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
 /// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
 /// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
 /// group.
-TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
-  static const TileOverride forced = read_expand_override();
-  if (forced.set) return forced.tile;
+TileConfig mma_expand_tile(const Problem& p, const LaunchKey& key) {
   if (p.K <= 16) {
     const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
     if (sms <= 0) return tc_expand_tile(128, 16);  // the SM count is unknown
@@ -332,10 +343,20 @@ TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
     };
     return candidates[detail::fullest_last_wave(candidates)].tile;
   }
-  if (wgmma_expand_call(p, key)) return wgmma_expand_tile(p, key);
   if (p.K <= 32) return tc_expand_tile(128, 32);
   if (p.K <= 64) return k64_expand_tile(p, key);
   return tc_expand_tile(64, 128);
+}
+
+/// Expand: where wgmma_expand_call (the segment form, 32 <= R <= 64,
+/// compute capability 9.0), the wgmma expand, else the mma.sync tiles, per-
+/// token tiles carried across scan passes where that pays. A forced tile
+/// (SGMV_CUDA_EXPAND_TILE) runs as given, without the carry.
+TileConfig tc_expand_tile_for(const Problem& p, const LaunchKey& key) {
+  static const TileOverride forced = read_expand_override();
+  if (forced.set) return forced.tile;
+  if (wgmma_expand_call(p, key)) return wgmma_expand_tile(p, key);
+  return carry_where_it_pays(p, mma_expand_tile(p, key));
 }
 #endif
 

@@ -31,16 +31,27 @@ inline constexpr int kSimtExpandBN = kBlockThreads * SimtTile::kExpandThreadCols
 inline constexpr detail::TileConfig kSimtShrinkTile = tile(kSimtShrinkBM, kSimtShrinkBN, 1);
 inline constexpr detail::TileConfig kSimtExpandTile = tile(kSimtExpandBM, kSimtExpandBN, 1);
 
+/// Tile option of the register-direct and staged shrink tiles and of the
+/// tensor-core expand tiles (the families whose tiles serve per-token
+/// calls): per-token tiles are carried across the passes of a block's
+/// token scan (TokenList in kernels/metadata.cuh). The policy sets it where
+/// a call's ranges take more than one pass (scans_several_passes).
+inline constexpr std::uint16_t kTileCarry = 4;
+constexpr detail::TileConfig with_options(detail::TileConfig t, std::uint16_t options) {
+  t.options = options;
+  return t;
+}
+
 /// Tensor-core shrink (tc_shrink.cuh): BM x BN per block, MW warp groups
 /// along the rows (block_k holds the rows per warp, BM / MW).
-constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw) {
-  return tile(bm, bn, bm / mw);
+constexpr detail::TileConfig tc_shrink_tile(int bm, int bn, int mw, bool carry = false) {
+  return with_options(tile(bm, bn, bm / mw), carry ? kTileCarry : 0);
 }
 /// Staged tensor-core shrink (tc_shrink_staged.cuh): BM x BN per block, K
 /// in steps of KT (block_k; 64 or more, which tells these tiles from the ones
 /// above); stages holds 1 (the pipeline depth is kStagedShrinkStages).
-constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt) {
-  return tile(bm, bn, kt);
+constexpr detail::TileConfig tc_staged_shrink_tile(int bm, int bn, int kt, bool carry = false) {
+  return with_options(tile(bm, bn, kt), carry ? kTileCarry : 0);
 }
 /// The pipeline depth of every staged shrink variant (steps in shared
 /// memory; STAGES - 1 of them in flight). A deeper pipeline is a longer KT.
@@ -56,16 +67,15 @@ inline constexpr int kWgmmaShrinkKT = 128;
 inline constexpr int kWgmmaShrinkStages = 4;      // 97 KiB: two blocks per SM
 inline constexpr int kWgmmaShrinkStagesDeep = 8;  // 193 KiB: grids of one block per SM
 inline constexpr int kWgmmaShrinkWideStages = 5;  // 128 outputs: 201 KiB, one block per SM
-/// Tile options: x is copied under an L2 evict-first policy; the operands
-/// are copied by TMA (segment form; kernels/tc_shrink_wgmma_tma.cuh).
+/// Tile options of these: x is copied under an L2 evict-first policy; the
+/// operands are copied by TMA (segment form; kernels/tc_shrink_wgmma_tma.cuh).
 inline constexpr std::uint16_t kTileXEvictFirst = 1;
 inline constexpr std::uint16_t kTileTma = 2;
 constexpr detail::TileConfig tc_wgmma_shrink_tile(int bn, int stages, bool x_evict_first,
                                                   bool tma = false) {
   detail::TileConfig t = tile(kWgmmaShrinkBM, bn, kWgmmaShrinkKT, stages);
-  t.options =
-      static_cast<std::uint16_t>((x_evict_first ? kTileXEvictFirst : 0) | (tma ? kTileTma : 0));
-  return t;
+  return with_options(
+      t, static_cast<std::uint16_t>((x_evict_first ? kTileXEvictFirst : 0) | (tma ? kTileTma : 0)));
 }
 /// Tensor-core expand (tc_expand.cuh): BM rows x CG groups of 256 columns
 /// per block (block_n: 256 CG), K held in registers KW at a time (block_k:
@@ -74,8 +84,8 @@ inline constexpr int kTcExpandBN = 256;
 /// Its variants serve ranks that are multiples of this (whole 8- and 16-byte
 /// fragments; KernelVariant::rank_step); other ranks take the SIMT kernel.
 inline constexpr int kTcExpandRankStep = 8;
-constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1) {
-  return tile(bm, kTcExpandBN * cg, kw);
+constexpr detail::TileConfig tc_expand_tile(int bm, int kw, int cg = 1, bool carry = false) {
+  return with_options(tile(bm, kTcExpandBN * cg, kw), carry ? kTileCarry : 0);
 }
 
 /// wgmma expand (tc_expand_wgmma.cuh, sm_90a): BM rows x 256 columns, all

@@ -151,6 +151,20 @@ std::string cannot_run(const KernelVariant& v) {
 #endif
 }
 
+/// A per-token call whose blocks scan their token ranges in several passes
+/// for tiles of up to 128 rows (600 tokens over 9 adapters, a third of them
+/// on adapter 0): kernels that carry unfinished tiles from one pass to the
+/// next and kernels that do not (TokenList) both meet it.
+OpSpec many_pass_spec(const KernelVariant& v, DType out) {
+  OpSpec s = spec_for(v, Form::tokens, out, false, v.op == detail::OpKind::expand);
+  s.T = 600;
+  s.L = 9;
+  s.seed ^= 0x9a55u;
+  set_tokens(s, 0.1);
+  for (std::size_t t = 0; t < s.token_lora.size(); t += 3) s.token_lora[t] = 0;
+  return s;
+}
+
 TEST_P(EveryVariant, MatchesReference) {
   SGMV_REQUIRE_DEVICE();
   const KernelVariant* v = find_variant(GetParam());
@@ -169,6 +183,7 @@ TEST_P(EveryVariant, MatchesReference) {
         run_variant(*v, spec_for(*v, form, out, false, form == Form::tokens));
         run_variant(*v, spec_for(*v, form, out, true, form == Form::segments));
       }
+      if (form == Form::tokens) run_variant(*v, many_pass_spec(*v, out));
     }
   }
 }
@@ -445,6 +460,61 @@ TEST_F(CudaTilePolicy, WideExpandTilesFillTheirLastWave) {
     const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
     ASSERT_NE(chosen, nullptr);
     EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64>");
+  }
+#endif
+}
+
+/// Per-token calls take the kernels that carry unfinished tiles across the
+/// passes of a block's token scan (",carry" variants) exactly where a
+/// block's range takes more than one pass of 256 tokens: a block of adapter
+/// l scans max(2 * BM * L, 256) tokens, rounded up to 256, or T if fewer.
+/// Segment calls never do.
+TEST_F(CudaTilePolicy, PerTokenTilesCarryWhereRangesTakeSeveralPasses) {
+#if !defined(SGMV_BACKEND_HIP)
+  struct Shape {
+    const char* name;
+    Op op;
+    Form form;
+    std::int64_t T, L;
+    int rank;
+    bool carry;
+  };
+  for (const Shape& shape :
+       {// 256 tokens: one pass whatever the range.
+        Shape{"decode_r16 shrink", Op::shrink, Form::tokens, 256, 32, 16, false},
+        Shape{"decode_r64 shrink", Op::shrink, Form::tokens, 256, 32, 64, false},
+        Shape{"decode_r16 expand", Op::expand, Form::tokens, 256, 32, 16, false},
+        Shape{"decode_r64 expand", Op::expand, Form::tokens, 256, 32, 64, false},
+        // 16-row tiles over 32 adapters: ranges of 1024 tokens, 4 passes;
+        // 128-row tiles: one range of 8192, here 1024 tokens in 4 passes.
+        Shape{"1024 tokens R = 16 shrink", Op::shrink, Form::tokens, 1024, 32, 16, true},
+        Shape{"1024 tokens R = 64 shrink", Op::shrink, Form::tokens, 1024, 32, 64, true},
+        Shape{"1024 tokens R = 16 expand", Op::expand, Form::tokens, 1024, 32, 16, true},
+        Shape{"1024 tokens R = 64 expand", Op::expand, Form::tokens, 1024, 32, 64, true},
+        // 16-row tiles over 2 adapters: ranges of 256 tokens, one pass each.
+        Shape{"1024 tokens, 2 adapters, shrink", Op::shrink, Form::tokens, 1024, 2, 16, false},
+        // 128-row tiles (R = 64) over 2 adapters: ranges of 512 tokens,
+        // two passes.
+        Shape{"1024 tokens, 2 adapters, expand", Op::expand, Form::tokens, 1024, 2, 64, true},
+        Shape{"segments, shrink", Op::shrink, Form::segments, 1024, 32, 16, false},
+        Shape{"segments, expand", Op::expand, Form::segments, 1024, 32, 16, false}}) {
+    SCOPED_TRACE(shape.name);
+    const bool shrink = shape.op == Op::shrink;
+    OpSpec s = basic_spec(shape.op, shape.form, DType::bf16, DType::bf16, DType::bf16, shape.T,
+                          shrink ? 4096 : shape.rank, shrink ? shape.rank : 4096);
+    s.L = shape.L;
+    if (shape.form == Form::segments) {
+      set_segments(s, Pattern::halves);
+    } else {
+      set_tokens(s, 0.0);
+    }
+    const OpCase c(s);
+    const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
+    ASSERT_NE(chosen, nullptr);
+    const std::string name = chosen->name;
+    EXPECT_EQ(name.find(",carry>") != std::string::npos, shape.carry) << name;
+    // Either way a tensor-core kernel of the call's family.
+    EXPECT_EQ(name.rfind(shrink ? "tc_shrink" : "tc_expand", 0), 0u) << name;
   }
 #endif
 }
