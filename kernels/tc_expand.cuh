@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/async_copy.cuh"
 #include "kernels/metadata.cuh"
 #include "kernels/mma.cuh"
 
@@ -120,15 +121,64 @@ struct Out8 {
   __device__ float get(int m) const { return element<O>(q[m / O::kVec], m % O::kVec); }
 };
 
-/// Blocks per SM an expand kernel is built for (its register budget): 3 for
-/// the narrow form without add and one column group (78 registers on
-/// sm_90), else as many as 128 or 255 registers allow (the B fragments of
-/// CG groups take 8 CG registers per lane for KW = 16, KW CG / 2 for the
-/// others).
-template <int KW, bool ADD, int CG = 1>
-inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD && CG == 1 ? 3
-                                            : KW * CG <= 64             ? 2
-                                                                        : 1;
+/// The block's B slice in shared memory (the staged-B form, SMEM_B below):
+/// ROWS rows (one per output column of the chunk; rows past the chunk copy
+/// its last) of K <= KW elements, row r at r * kRowBytes. A lane reads 16
+/// bytes of rows r and r + 1 (r even) of the same chunks in a quarter warp,
+/// so 128-byte rows swap the halves of odd rows (chunk q at q ^ 4): the 8
+/// lanes of a quarter warp then hit distinct banks, as 64-byte rows do
+/// unchanged. Each warp copies the rows it reads itself (its 32 columns of
+/// each group of 256), so only the warp waits for them: no block barrier.
+template <class S, int KW, int ROWS>
+struct StagedB {
+  static_assert(KW == 32 || KW == 64, "rows of 64 or 128 bytes");
+  static constexpr int kRowBytes = KW * static_cast<int>(sizeof(S));
+  static constexpr int kChunks = kRowBytes / 16;
+  static constexpr int kElemsPerChunk = 16 / static_cast<int>(sizeof(S));
+  static constexpr int kBytes = ROWS * kRowBytes;
+
+  /// Shared address of 16-byte chunk q of row r.
+  __device__ static std::uint32_t at(std::uint32_t base, int r, int q) {
+    const int swizzle = kRowBytes == 128 ? (r & 1) << 2 : 0;
+    return base + static_cast<std::uint32_t>(r * kRowBytes + ((q ^ swizzle) << 4));
+  }
+  /// Starts copying warp `warp`'s rows (w * 32 + [0, 32) of each group of
+  /// 256) of chunk cc from `w` (rows w_stride_n apart), chunks inside K
+  /// only (the ones past K are never read). The warp must have finished
+  /// reading them; settle() waits for them.
+  __device__ static void start(std::uint32_t base, const S* w, std::int64_t w_stride_n,
+                               const ColumnChunk& cc, std::int64_t K, int warp, int lane) {
+    constexpr int kRowsPerWarp = ROWS / kBlockThreads * 32;
+    constexpr int kRowsPerStep = 32 / kChunks;  // rows of a whole warp's copies
+    const int q = lane % kChunks;               // this lane's chunk of every row it copies
+    if (q * kElemsPerChunk < K) {
+#pragma unroll 1
+      for (int own = lane / kChunks; own < kRowsPerWarp; own += kRowsPerStep) {
+        const int r = own / 32 * kBlockThreads + warp * 32 + own % 32;
+        const std::int64_t n = cc.n0 + r < cc.n_end ? cc.n0 + r : cc.n_end - 1;
+        async::copy16(at(base, r, q), w + n * w_stride_n + q * kElemsPerChunk, 16);
+      }
+    }
+    async::commit();
+  }
+  /// Waits for this warp's copies: its rows are then readable by its lanes.
+  __device__ static void settle() {
+    async::wait<0>();
+    __syncwarp();
+  }
+};
+
+/// Blocks per SM an expand kernel is built for (its register budget): 2 for
+/// the staged-B form (B in shared memory, 64 KiB of it per block for R =
+/// 64), 3 for the narrow form without add and one column group (78
+/// registers on sm_90), else as many as 128 or 255 registers allow (the B
+/// fragments of CG groups take 8 CG registers per lane for KW = 16, KW CG
+/// / 2 for the others).
+template <int KW, bool ADD, int CG = 1, bool SMEM_B = false>
+inline constexpr int kTcExpandBlocksPerSm = SMEM_B                        ? 2
+                                            : KW == 16 && !ADD && CG == 1 ? 3
+                                            : KW * CG <= 64               ? 2
+                                                                          : 1;
 
 /// O: the output element type (F16, BF16 or F32). KW: the K width held in
 /// registers (16, 32, 64 or 128). ADD: out += product (Problem::add); a
@@ -138,31 +188,57 @@ inline constexpr int kTcExpandBlocksPerSm = KW == 16 && !ADD && CG == 1 ? 3
 /// i * 256 + w * 32 of the block's, group i), multiplied with the same u
 /// fragments: with few rows per block (decode), one token scan and one u
 /// load then serve CG times the columns. CARRY: per-token tiles carried
-/// across scan passes (TokenList).
-template <class T, class O, int BM, int KW, bool ADD, int CG, bool CARRY>
-__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, CG>)
+/// across scan passes (TokenList). SMEM_B (KW = 32 or 64, two groups): the
+/// block's B slice (512 columns) is copied to shared memory (StagedB, in
+/// the dynamic shared memory, kTcExpandStagedSmem bytes) once per adapter
+/// and chunk, and the warps read their fragments there as they multiply,
+/// instead of holding them in registers: two blocks of 512 columns share an
+/// SM, where the register form holds two of 256. With few rows per block
+/// (decode), each block waits for its loads once, and a wave of blocks
+/// covers twice the columns: decode_r64's 32 adapters x 4096 columns fit
+/// in one wave on 132 SMs (256 blocks), not two.
+template <class T, class O, int BM, int KW, bool ADD, int CG, bool CARRY, bool SMEM_B = false>
+__global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, CG, SMEM_B>)
     tc_expand_kernel(const Problem p) {
   using S = typename T::storage;
   using OS = typename O::storage;
   using KF = ExpandK<T, KW>;
   using Frag = typename KF::Frag;
-  constexpr int F = KF::kFrags, D = KF::template kAhead<ADD>;
+  // One m16 tile ahead in the staged-B form: its register budget is 64.
+  constexpr int F = KF::kFrags, D = SMEM_B ? 1 : KF::template kAhead<ADD>;
   // Old outputs ride in the ring with the u rows where registers allow
   // (all but the 255-register k128 form; ptxas: no spills on sm_90).
   constexpr bool kOldAhead = ADD && KW <= 64 && CG == 1;
   constexpr int kCols = kTcExpandCols * CG;  // columns per block
   static_assert(BM % 16 == 0 && BM <= kScanChunk, "BM");
   static_assert(CG == 1 || !KF::kLoopsOverK, "column groups hold all of K in registers");
+  static_assert(!SMEM_B || ((KW == 32 || KW == 64) && CG == 2),
+                "staged B: two groups, KW 32 or 64");
+  using Staged = StagedB<S, SMEM_B ? KW : 64, kCols>;
   __shared__ TokenList<CARRY> scratch;
+  extern __shared__ __align__(128) unsigned char b_smem[];  // staged B only
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / 32, lane = tid % 32, g = lane / 4, c = lane % 4;
+  // Staged B: the adapter and chunk whose slice b_smem holds (none yet).
+  std::int64_t held_l = -1, held_chunk = -1;
 
   // Per-token form: the weights are asked for before the wait (metadata.cuh).
   for_each_tile<BM, kCols, true>(
       p, scratch, [&](const RowTile& tile, std::int64_t l, std::int64_t chunk) {
         const ColumnChunk cc = column_chunk(p, chunk, kCols);
-        if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
         const SliceArgs& sl = p.slice[cc.slice];
+        if (cc.n0 + warp * 32 >= cc.n_end) return;  // no columns for this warp (no barrier below)
+        if constexpr (SMEM_B) {
+          // The warp's rows of the slice, unless it holds them already; they
+          // arrive while the u rows are asked for (Staged::settle below).
+          if (l != held_l || chunk != held_chunk) {
+            __syncwarp();  // the warp's reads of the last slice are done
+            Staged::start(async::smem_addr(b_smem), static_cast<const S*>(sl.w) + l * sl.w_stride_l,
+                          sl.w_stride_n, cc, p.K, warp, lane);
+            held_l = l;
+            held_chunk = chunk;
+          }
+        }
         const S* w_rows[CG][4];
 #pragma unroll
         for (int grp = 0; grp < CG; ++grp) {
@@ -176,7 +252,10 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
           }
         }
         const std::int64_t K = p.K;
-        if (!KF::kLoopsOverK && K > KW) return;  // not registered for this R (max_rank)
+        if (!KF::kLoopsOverK && K > KW) {  // not registered for this R (max_rank)
+          if constexpr (SMEM_B) Staged::settle();
+          return;
+        }
         const int lane_k = KF::kLaneK * c;
         const int live_mt = (tile.count + 15) / 16;  // m16 tiles holding rows
         // This thread's 8 output columns of group grp: [col + grp * 256,
@@ -212,6 +291,24 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
           for (int f = 0; f < F; ++f) {
 #pragma unroll
             for (int j = 0; j < 4; ++j) KF::mma(acc[j], a[0][f], a[1][f], b[f][j]);
+          }
+        };
+        // The same with each B fragment read from the staged slice just
+        // before its mma (the row and chunk load_b would read).
+        auto mma_staged = [&](float(&acc)[4][4], const Frag(&a)[2][F], const bool(&live)[F],
+                              int grp) {
+          if constexpr (SMEM_B) {
+            const std::uint32_t base = async::smem_addr(b_smem);
+#pragma unroll
+            for (int f = 0; f < F; ++f) {
+              const int q = (f * KF::kStep + lane_k) / Staged::kElemsPerChunk;
+#pragma unroll
+              for (int j = 0; j < 4; ++j) {
+                const int r = grp * kTcExpandCols + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
+                const Frag b = live[f] ? async::load_shared16(Staged::at(base, r, q)) : Frag{};
+                KF::mma(acc[j], a[0][f], a[1][f], b);
+              }
+            }
           }
         };
 
@@ -291,8 +388,9 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
           };
 
           if (K <= KW) {
-            // The usual case: B in registers for every row of the tile; the
-            // loads of the next D m16 tiles in flight while one is multiplied.
+            // The usual case: B in registers (or staged) for every row of the
+            // tile; the loads of the next D m16 tiles in flight while one is
+            // multiplied.
             struct NoOld {};
             struct Slot {
               Frag a[2][F];
@@ -300,15 +398,18 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
             };
             bool live[F];
             KF::find_live(K, 0, lane_k, live);
-            Frag b[CG][F][4];
+            [[maybe_unused]] Frag b[SMEM_B ? 1 : CG][F][4];
             Slot ring[D];
+            if constexpr (!SMEM_B) {
 #pragma unroll
-            for (int grp = 0; grp < CG; ++grp) load_b(grp, 0, live, b[grp]);
+              for (int grp = 0; grp < CG; ++grp) load_b(grp, 0, live, b[grp]);
+            }
 #pragma unroll
             for (int d = 0; d < D; ++d) {
               load_a(d, 0, live, ring[d].a);
               if constexpr (kOldAhead) load_old(d, 0, ring[d].old);
             }
+            if constexpr (SMEM_B) Staged::settle();
             for (int base = 0; base < live_mt; base += D) {
 #pragma unroll
               for (int d = 0; d < D; ++d) {
@@ -317,7 +418,11 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
 #pragma unroll
                 for (int grp = 0; grp < CG; ++grp) {
                   float acc[4][4] = {};
-                  mma_all(acc, ring[d].a, b[grp]);
+                  if constexpr (SMEM_B) {
+                    mma_staged(acc, ring[d].a, live, grp);
+                  } else {
+                    mma_all(acc, ring[d].a, b[grp]);
+                  }
                   if (grp == CG - 1) load_a(mt + D, 0, live, ring[d].a);  // after its last use
                   if constexpr (kOldAhead) {
                     store_tile(mt, grp, acc, ring[d].old);
@@ -350,6 +455,11 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
         });
       });
 }
+
+/// Dynamic shared memory of an expand kernel: the staged B slice, or none.
+template <class T, int KW, int CG, bool SMEM_B>
+inline constexpr int kTcExpandStagedSmem =
+    SMEM_B ? StagedB<typename T::storage, SMEM_B ? KW : 64, kTcExpandCols * CG>::kBytes : 0;
 
 }  // namespace sgmv::gpu
 

@@ -12,6 +12,7 @@ void register_kernels(KernelRegistry& registry) {
   gpu::register_tc_shrink_f16(registry);
   gpu::register_tc_shrink_bf16(registry);
   gpu::register_tc_expand(registry);
+  gpu::register_tc_expand_staged(registry);
   gpu::register_tc_shrink_wgmma(registry);
   gpu::register_tc_expand_wgmma(registry);
   registry.set_tile_policy(&gpu::choose_tile);

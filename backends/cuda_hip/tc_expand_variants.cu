@@ -1,46 +1,23 @@
-// Registers the tensor-core expand kernels (fp16 and bf16 u and B; output
-// in the input dtype or fp32, other outputs go to the SIMT kernel): one per
-// K-in-registers width. CUDA only: the HIP build compiles this file to an
-// empty registration.
+// Registers the tensor-core expand kernels that hold B in registers (fp16
+// and bf16 u and B; output in the input dtype or fp32, other outputs go to
+// the SIMT kernel): one per K-in-registers width. CUDA only: the HIP build
+// compiles this file to an empty registration.
 #include "backends/cuda_hip/variants.hpp"
 #include "kernels/vendor.cuh"  // defines SGMV_CUDA_FAST_PATHS on CUDA
 
 #if defined(SGMV_CUDA_FAST_PATHS)
-#include "backends/cuda_hip/launch.cuh"
-#include "backends/cuda_hip/tiles.hpp"
-#include "kernels/tc_expand.cuh"
+#include "backends/cuda_hip/tc_expand_variants.cuh"
 
 namespace sgmv::gpu {
-namespace {
-
-static_assert(kTcExpandBN == kTcExpandCols);
-
-template <class T, class O, int BM, int KW, bool ADD, int CG, bool CARRY = false>
-detail::KernelVariant variant(const char* name) {
-  detail::KernelVariant v =
-      make_variant<&tc_expand_kernel<T, O, BM, KW, ADD, CG, CARRY>, BM, kTcExpandCols * CG>(
-          name, detail::OpKind::expand);
-  v.add_mask = ADD ? 2 : 1;
-  v.in = v.w = only(T::dtype);
-  v.out = only(O::dtype);
-  v.align_required = kAlignInW;
-  v.index = detail::IndexWidth::i64;  // row offsets are 64-bit, computed once per row
-  v.tile = tc_expand_tile(BM, KW, CG, CARRY);
-  v.max_rank = ExpandK<T, KW>::kLoopsOverK ? 0 : KW;  // the narrower forms hold all of R
-  v.rank_step = kTcExpandRankStep;
-  v.priority = kPriorityTensorCore;
-  return v;
-}
-
-}  // namespace
 
 /// The tiles here must be exactly those choose_tile() returns for expand.
 /// Each tile that serves per-token calls comes twice: as is, and carrying
 /// tiles across the passes of a block's token scan (kTileCarry, for calls
 /// whose ranges take several passes).
 void register_tc_expand(detail::KernelRegistry& r) {
-#define SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, CARRY, SUFFIX) \
-  r.add(variant<T, O, BM, KW, ADD, CG, CARRY>("tc_expand<" NAME "," #BM ",k" #KW SUFFIX ">"))
+#define SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, CARRY, SUFFIX)                                \
+  r.add(tc_expand_variant<T, O, BM, KW, ADD, CG, CARRY>("tc_expand<" NAME "," #BM ",k" #KW SUFFIX \
+                                                        ">"))
 #define SGMV_EXPAND_ONE(T, O, NAME, BM, KW, ADD, CG, SUFFIX)  \
   SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, false, SUFFIX); \
   SGMV_EXPAND_AS(T, O, NAME, BM, KW, ADD, CG, true, SUFFIX ",carry")

@@ -222,7 +222,8 @@ TileConfig tc_shrink_tile_for(const Problem& p, int device) {
 }
 
 /// SGMV_CUDA_EXPAND_TILE="BM,KW" or "BM,KW,CG" forces the tensor-core
-/// expand tile, "w:BM" the wgmma one (read once; for benchmarking).
+/// expand tile, "s:KW" the staged-B one (128 rows x 2 groups), "w:BM" the
+/// wgmma one (read once; for benchmarking).
 TileOverride read_expand_override() {
   TileOverride o;
   const char* text = std::getenv("SGMV_CUDA_EXPAND_TILE");
@@ -230,6 +231,11 @@ TileOverride read_expand_override() {
   if (text != nullptr && text[0] == 'w' && std::sscanf(text, "w:%d", &bm) == 1 && bm > 0) {
     o.set = true;
     o.tile = tc_wgmma_expand_tile(bm);
+    return o;
+  }
+  if (text != nullptr && text[0] == 's' && std::sscanf(text, "s:%d", &kw) == 1 && kw > 0) {
+    o.set = true;
+    o.tile = tc_expand_tile(128, kw, 2, false, true);
     return o;
   }
   const int n = text != nullptr ? std::sscanf(text, "%d,%d,%d", &bm, &kw, &cg) : 0;
@@ -296,6 +302,32 @@ TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
       p.add ? kWgmmaExpandBlocksPerSm<true> : kWgmmaExpandBlocksPerSm<false>);
 }
 
+/// Per-token expand of 16 < R <= 64 without add: the staged-B tile (two
+/// groups of 256 columns per block, B in shared memory) where the register
+/// tile's grid takes at least twice as many waves of blocks as its own;
+/// else none (block_m 0). Both run 2 blocks per SM; a staged wave covers
+/// twice the columns and took 1.7-1.9 times as long as a register wave on
+/// the H200 (kernels/PERF_NOTES.md v17, 256 tokens, R = 64, us, register /
+/// staged): 32 adapters (2 waves / 1) 9.24 / 8.28-8.36, 64 adapters (4 / 2)
+/// 16.9 / 15.3, 48 adapters (3 / 2) 12.9 / 13.6, 17 adapters (2 / 1) 7.9 /
+/// 8.27, 16 adapters (1 / 1) 5.85 / 7.8; R = 32 and 48 over 32 adapters
+/// 7.25 / 5.47 and 8.7 / 7.3; 1024 tokens over 32 adapters 15.5 / 14.65.
+TileConfig staged_b_expand_tile(const Problem& p, const LaunchKey& key) {
+  static_assert(
+      kTcExpandBlocksPerSm<32, false, 1> == kTcExpandBlocksPerSm<64, false, 1> &&
+          kTcExpandBlocksPerSm<32, false, 2, true> == kTcExpandBlocksPerSm<64, false, 2, true>,
+      "one wave count for R <= 32 and R <= 64");
+  const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
+  if (sms <= 0) return TileConfig{};
+  const std::int64_t units = row_units(p, 128);
+  const std::int64_t waves_registers =
+      ceil_div(units * column_chunks(p, kTcExpandBN), kTcExpandBlocksPerSm<64, false, 1> * sms);
+  const std::int64_t waves_staged = ceil_div(units * column_chunks(p, 2 * kTcExpandBN),
+                                             kTcExpandBlocksPerSm<64, false, 2, true> * sms);
+  if (waves_registers < 2 * waves_staged) return TileConfig{};
+  return tc_expand_tile(128, p.K <= 32 ? 32 : 64, 2, false, true);
+}
+
 /// The mma.sync expand: the whole of K (= R) in registers when R <= 64
 /// (the narrow 16-wide form up to R = 16), else 128 at a time.
 ///
@@ -342,6 +374,10 @@ TileConfig mma_expand_tile(const Problem& p, const LaunchKey& key) {
         {tc_expand_tile(64, 16, 1), units64 * chunks256, one_group * sms},
     };
     return candidates[detail::fullest_last_wave(candidates)].tile;
+  }
+  if (p.K <= 64 && p.form == MetaForm::per_token && !p.add) {
+    const TileConfig staged = staged_b_expand_tile(p, key);
+    if (!staged.is_any()) return staged;
   }
   if (p.K <= 32) return tc_expand_tile(128, 32);
   if (p.K <= 64) return k64_expand_tile(p, key);

@@ -14,6 +14,7 @@ void register_simt_expand(detail::KernelRegistry& registry);
 void register_tc_shrink_f16(detail::KernelRegistry& registry);
 void register_tc_shrink_bf16(detail::KernelRegistry& registry);
 void register_tc_expand(detail::KernelRegistry& registry);
+void register_tc_expand_staged(detail::KernelRegistry& registry);
 /// wgmma (sm_90a) shrink variants: empty unless the build targets sm_90.
 void register_tc_shrink_wgmma(detail::KernelRegistry& registry);
 /// wgmma (sm_90a) expand variants: empty unless the build targets sm_90.

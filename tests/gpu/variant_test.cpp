@@ -312,10 +312,11 @@ const KernelVariant* policy_choice(const detail::Problem& p) {
   return registry.select(detail::make_launch_key(p, 0, registry.tile_policy()));
 }
 
-/// How full the last wave of blocks of variant `name`'s grid for p is on
-/// `sms` SMs: by the grid the variant launches and the occupancy the CUDA
-/// runtime reports for its kernel (not the policy's own figures).
-void last_wave_fill(const char* name, const detail::Problem& p, int sms, double* fill) {
+/// The blocks of variant `name`'s grid for p and how many of them run at
+/// once on `sms` SMs: by the grid the variant launches and the occupancy the
+/// CUDA runtime reports for its kernel (not the policy's own figures).
+void grid_and_wave(const char* name, const detail::Problem& p, int sms, double* blocks,
+                   double* per_wave) {
   const KernelVariant* v = find_variant(name);
   ASSERT_NE(v, nullptr) << name;
   detail::RawLaunch raw;
@@ -324,9 +325,22 @@ void last_wave_fill(const char* name, const detail::Problem& p, int sms, double*
   SGMV_GPU_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
       &per_sm, raw.func, static_cast<int>(raw.block[0]), raw.shared_bytes));
   ASSERT_GT(per_sm, 0) << name;
-  const double blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
-  const double per_wave = static_cast<double>(per_sm) * sms;
+  *blocks = static_cast<double>(raw.grid[0]) * raw.grid[1];
+  *per_wave = static_cast<double>(per_sm) * sms;
+}
+
+/// How full the last wave of blocks of variant `name`'s grid for p is.
+void last_wave_fill(const char* name, const detail::Problem& p, int sms, double* fill) {
+  double blocks = 0.0, per_wave = 1.0;
+  ASSERT_NO_FATAL_FAILURE(grid_and_wave(name, p, sms, &blocks, &per_wave));
   *fill = blocks / (std::ceil(blocks / per_wave) * per_wave);
+}
+
+/// Waves of blocks of variant `name`'s grid for p.
+void grid_waves(const char* name, const detail::Problem& p, int sms, double* waves) {
+  double blocks = 0.0, per_wave = 1.0;
+  ASSERT_NO_FATAL_FAILURE(grid_and_wave(name, p, sms, &blocks, &per_wave));
+  *waves = std::ceil(blocks / per_wave);
 }
 #endif
 
@@ -395,7 +409,7 @@ TEST_F(CudaTilePolicy, NarrowTileFillsItsLastWave) {
 /// which takes 256 rows without add. Where two row counts are possible, 256
 /// when that grid fills its last wave as well as 128 rows' does, within
 /// 1/16 (last_wave_fill, by the runtime's occupancy of each kernel). The
-/// per-token form always takes the mma.sync tiles of 128 rows.
+/// per-token form: PerTokenExpandStagesBWhereItHalvesTheWaves.
 TEST_F(CudaTilePolicy, WideExpandTilesFillTheirLastWave) {
 #if !defined(SGMV_BACKEND_HIP)
   const KernelVariant* wgmma = find_variant("tc_expand_wgmma<bf16,256>");
@@ -450,22 +464,55 @@ TEST_F(CudaTilePolicy, WideExpandTilesFillTheirLastWave) {
         << "fills " << fill[0] << " (256 rows) and " << fill[1] << " (128 rows) on " << sms
         << " SMs";
   }
-  {
-    SCOPED_TRACE("decode_r64 (per-token form: always 128 rows)");
-    OpSpec s =
-        basic_spec(Op::expand, Form::tokens, DType::bf16, DType::bf16, DType::bf16, 256, 64, 4096);
-    s.L = 32;
+#endif
+}
+
+/// The per-token expand of 16 < R <= 64 takes 128 rows: B in registers
+/// (256 columns per block), or without add, B staged in shared memory (two
+/// groups: 512 columns per block) where the register tile's grid takes at
+/// least twice as many waves of blocks (grid_waves, by the runtime's
+/// occupancy of each kernel) as the staged one's.
+TEST_F(CudaTilePolicy, PerTokenExpandStagesBWhereItHalvesTheWaves) {
+#if !defined(SGMV_BACKEND_HIP)
+  struct Shape {
+    std::int64_t T, L;
+    int rank;
+    bool add;
+  };
+  for (const Shape& shape :
+       {Shape{256, 32, 64, false}, Shape{256, 8, 64, false}, Shape{256, 16, 64, false},
+        Shape{256, 48, 64, false}, Shape{256, 64, 64, false}, Shape{256, 32, 32, false},
+        Shape{256, 32, 48, false}, Shape{256, 32, 64, true}}) {
+    const std::string kw = shape.rank <= 32 ? "32" : "64";
+    SCOPED_TRACE(std::to_string(shape.T) + " tokens over " + std::to_string(shape.L) +
+                 " adapters, R = " + std::to_string(shape.rank) + (shape.add ? ", add" : ""));
+    OpSpec s = basic_spec(Op::expand, Form::tokens, DType::bf16, DType::bf16, DType::bf16, shape.T,
+                          shape.rank, 4096);
+    s.L = shape.L;
+    s.add = shape.add;
     set_tokens(s, 0.0);
     const OpCase c(s);
-    const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
+    const detail::Problem p = problem_of(c, c.device_args());
+    const KernelVariant* chosen = policy_choice(p);
     ASSERT_NE(chosen, nullptr);
-    EXPECT_EQ(std::string(chosen->name), "tc_expand<bf16,128,k64>");
+    const std::string registers = "tc_expand<bf16,128,k" + kw + (shape.add ? ",add>" : ">");
+    if (shape.add) {
+      EXPECT_EQ(std::string(chosen->name), registers);
+      continue;
+    }
+    const std::string staged = "tc_expand<bf16,128,k" + kw + ",cg2,smem>";
+    double waves_registers = 0.0, waves_staged = 0.0;
+    ASSERT_NO_FATAL_FAILURE(grid_waves(registers.c_str(), p, sms, &waves_registers));
+    ASSERT_NO_FATAL_FAILURE(grid_waves(staged.c_str(), p, sms, &waves_staged));
+    EXPECT_EQ(std::string(chosen->name), waves_registers >= 2 * waves_staged ? staged : registers)
+        << waves_registers << " waves in registers, " << waves_staged << " staged, on " << sms
+        << " SMs";
   }
 #endif
 }
 
 /// Per-token calls take the kernels that carry unfinished tiles across the
-/// passes of a block's token scan (",carry" variants) exactly where a
+/// passes of a block's token scan (",carry" in the name) exactly where a
 /// block's range takes more than one pass of 256 tokens: a block of adapter
 /// l scans max(2 * BM * L, 256) tokens, rounded up to 256, or T if fewer.
 /// Segment calls never do.
@@ -512,7 +559,7 @@ TEST_F(CudaTilePolicy, PerTokenTilesCarryWhereRangesTakeSeveralPasses) {
     const KernelVariant* chosen = policy_choice(problem_of(c, c.device_args()));
     ASSERT_NE(chosen, nullptr);
     const std::string name = chosen->name;
-    EXPECT_EQ(name.find(",carry>") != std::string::npos, shape.carry) << name;
+    EXPECT_EQ(name.find(",carry") != std::string::npos, shape.carry) << name;
     // Either way a tensor-core kernel of the call's family.
     EXPECT_EQ(name.rfind(shrink ? "tc_shrink" : "tc_expand", 0), 0u) << name;
   }
