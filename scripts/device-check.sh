@@ -118,7 +118,7 @@ stage ctest ctest.log 240 ctest --preset cuda -j 8 --timeout 200
 
 # ---- sanitizers (memcheck slows kernels ~100x: the huge-index cases stay out) --
 SAN="compute-sanitizer --error-exitcode 99 --print-limit 20 --launch-timeout 120"
-stage memcheck sanitizer.log 200 $SAN --tool memcheck \
+stage memcheck sanitizer.log 400 $SAN --tool memcheck \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1
 stage memcheck2 sanitizer.log 240 $SAN --tool memcheck \
   "$TESTS/sgmv_conformance_tests" --gtest_brief=1 --gtest_filter='-Overflow*:MultiDevice*'
@@ -127,7 +127,7 @@ stage memcheck3 sanitizer.log 120 $SAN --tool memcheck \
 # Kernels that share memory: the shrink reductions (block, wgmma), the wgmma
 # expand's operand stages, the per-token gathering (every kernel), in both
 # metadata forms.
-stage racecheck sanitizer.log 200 $SAN --tool racecheck --racecheck-report hazard \
+stage racecheck sanitizer.log 400 $SAN --tool racecheck --racecheck-report hazard \
   "$TESTS/gpu/sgmv_gpu_tests" --gtest_brief=1 \
   --gtest_filter='Registry/EveryVariant.MatchesReference/tc_shrink_staged_bf16_*:Registry/EveryVariant.MatchesReference/tc_shrink_wgmma_bf16_*:Registry/EveryVariant.MatchesReference/simt_shrink_f32_i32:Registry/EveryVariant.MatchesReference/generic_*_i64:Registry/EveryVariant.MatchesReference/tc_expand_bf16_*:Registry/EveryVariant.MatchesReference/tc_expand_wgmma_bf16_*'
 
