@@ -171,13 +171,16 @@ tune_expand() {
 # expand_multi, expand+add for expand with add; shrink tiles s:BM,BN,KT =
 # staged (cp.async), w:STAGES = wgmma (sm_90a), we:STAGES = wgmma with x
 # evict-first, t:/te: the same copied by TMA, BM,BN,MW = register-direct;
-# expand tiles BM,KW or BM,KW,CG with CG column groups, w:BM = wgmma).
+# expand tiles BM,KW or BM,KW,CG with CG column groups, s:KW = B staged in
+# shared memory (128 rows, 2 groups), w:BM = wgmma; forced tiles run without
+# the per-token carry).
 TUNE_PLAN=${TUNE_PLAN:-"prefill_r16 shrink s:16,16,256 s:32,32,128;
   prefill_r64 shrink we:8 te:8 w:8 t:8 w:4 t:4 s:32,64,256;
   decode_r16 shrink 16,8,1 16,16,1;
   decode_r64 shrink s:16,16,512 16,8,1 16,16,1;
   prefill_r16 expand 64,16 128,16 128,32;
   decode_r16 expand 64,16 128,16 128,32;
+  decode_r64 expand 128,64 s:64;
   prefill_r64 expand w:256 w:128 256,64 128,64;
   prefill_r64 expand+add w:256 128,64;
   qkv_r16 expand_multi 64,16 128,16 128,32"}
