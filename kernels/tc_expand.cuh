@@ -142,8 +142,8 @@ struct StagedB {
     const int swizzle = kRowBytes == 128 ? (r & 1) << 2 : 0;
     return base + static_cast<std::uint32_t>(r * kRowBytes + ((q ^ swizzle) << 4));
   }
-  /// Starts copying warp `warp`'s rows (w * 32 + [0, 32) of each group of
-  /// 256) of chunk cc from `w` (rows w_stride_n apart), chunks inside K
+  /// Starts copying warp `warp`'s rows (warp * 32 + [0, 32) of each group
+  /// of 256) of chunk cc from `w` (rows w_stride_n apart), chunks inside K
   /// only (the ones past K are never read). The warp must have finished
   /// reading them; settle() waits for them.
   __device__ static void start(std::uint32_t base, const S* w, std::int64_t w_stride_n,
@@ -204,7 +204,8 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
   using OS = typename O::storage;
   using KF = ExpandK<T, KW>;
   using Frag = typename KF::Frag;
-  // One m16 tile ahead in the staged-B form: its register budget is 64.
+  // One m16 tile ahead in the staged-B form, whose copies take registers
+  // (ptxas: kernels/PERF_NOTES.md v17).
   constexpr int F = KF::kFrags, D = SMEM_B ? 1 : KF::template kAhead<ADD>;
   // Old outputs ride in the ring with the u rows where registers allow
   // (all but the 255-register k128 form; ptxas: no spills on sm_90).

@@ -305,7 +305,7 @@ TileConfig wgmma_expand_tile(const Problem& p, const LaunchKey& key) {
 /// Per-token expand of 16 < R <= 64 without add: the staged-B tile (two
 /// groups of 256 columns per block, B in shared memory) where the register
 /// tile's grid takes at least twice as many waves of blocks as its own;
-/// else none (block_m 0). Both run 2 blocks per SM; a staged wave covers
+/// else none (TileConfig::is_any). Both run 2 blocks per SM; a staged wave covers
 /// twice the columns and took 1.7-1.9 times as long as a register wave on
 /// the H200 (kernels/PERF_NOTES.md v17, 256 tokens, R = 64, us, register /
 /// staged): 32 adapters (2 waves / 1) 9.24 / 8.28-8.36, 64 adapters (4 / 2)
@@ -353,7 +353,7 @@ TileConfig staged_b_expand_tile(const Problem& p, const LaunchKey& key) {
 ///                groups 11.1-11.2 us against 128 x 1 11.4-11.5 us
 /// Wider R: 128 x 2 groups of k64 (at 1 block per SM: 204 registers) took
 /// decode_r64 15.6 us against 13.9 us for 128 x 1, so R > 16 stays at one
-/// group.
+/// group in registers (staged_b_expand_tile holds two in shared memory).
 TileConfig mma_expand_tile(const Problem& p, const LaunchKey& key) {
   if (p.K <= 16) {
     const std::int64_t sms = device_attribute<SGMV_GPU_API(DevAttrMultiProcessorCount)>(key.device);
