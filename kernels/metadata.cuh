@@ -200,7 +200,6 @@ inline constexpr int kCarryRows = 128;
 /// correct whatever the call: a block then runs one or more tiles per pass.
 template <bool kCarry = true>
 struct TokenList {
-  static constexpr bool carries = kCarry;
   std::int64_t rows[(kCarry ? kCarryRows : 0) + kScanChunk];
   int warp_count[kBlockThreads / 32];  // matches per warp of the current pass
 };

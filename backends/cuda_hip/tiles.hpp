@@ -79,8 +79,8 @@ constexpr detail::TileConfig tc_wgmma_shrink_tile(int bn, int stages, bool x_evi
 }
 /// Tensor-core expand (tc_expand.cuh): BM rows x CG groups of 256 columns
 /// per block (block_n: 256 CG), K held in registers KW at a time (block_k:
-/// 16, 32, 64 or 128), or with option kTileStagedB (KW 32 or 64, one group)
-/// the block's B slice staged in shared memory.
+/// 16, 32, 64 or 128), or with option kTileStagedB (KW 32 or 64, two
+/// groups) the block's B slice staged in shared memory.
 inline constexpr int kTcExpandBN = 256;
 inline constexpr std::uint16_t kTileStagedB = 8;
 /// Its variants serve ranks that are multiples of this (whole 8- and 16-byte
