@@ -137,6 +137,11 @@ struct StagedB {
   static constexpr int kElemsPerChunk = 16 / static_cast<int>(sizeof(S));
   static constexpr int kBytes = ROWS * kRowBytes;
 
+  /// The slice's row (a column of the chunk) that warp `warp` holds as row
+  /// `own` (0..31) of its group `grp`: the copies and the reads agree on it.
+  __device__ static int row(int grp, int warp, int own) {
+    return grp * kTcExpandCols + warp * 32 + own;
+  }
   /// Shared address of 16-byte chunk q of row r.
   __device__ static std::uint32_t at(std::uint32_t base, int r, int q) {
     const int swizzle = kRowBytes == 128 ? (r & 1) << 2 : 0;
@@ -148,13 +153,13 @@ struct StagedB {
   /// reading them; settle() waits for them.
   __device__ static void start(std::uint32_t base, const S* w, std::int64_t w_stride_n,
                                const ColumnChunk& cc, std::int64_t K, int warp, int lane) {
-    constexpr int kRowsPerWarp = ROWS / kBlockThreads * 32;
-    constexpr int kRowsPerStep = 32 / kChunks;  // rows of a whole warp's copies
-    const int q = lane % kChunks;               // this lane's chunk of every row it copies
+    constexpr int kRowsPerWarp = ROWS / kTcExpandCols * 32;  // 32 of each group
+    constexpr int kRowsPerStep = 32 / kChunks;               // rows of a whole warp's copies
+    const int q = lane % kChunks;  // this lane's chunk of every row it copies
     if (q * kElemsPerChunk < K) {
 #pragma unroll 1
       for (int own = lane / kChunks; own < kRowsPerWarp; own += kRowsPerStep) {
-        const int r = own / 32 * kBlockThreads + warp * 32 + own % 32;
+        const int r = row(own / 32, warp, own % 32);
         const std::int64_t n = cc.n0 + r < cc.n_end ? cc.n0 + r : cc.n_end - 1;
         async::copy16(at(base, r, q), w + n * w_stride_n + q * kElemsPerChunk, 16);
       }
@@ -305,7 +310,7 @@ __global__ void __launch_bounds__(kBlockThreads, kTcExpandBlocksPerSm<KW, ADD, C
               const int q = (f * KF::kStep + lane_k) / Staged::kElemsPerChunk;
 #pragma unroll
               for (int j = 0; j < 4; ++j) {
-                const int r = grp * kTcExpandCols + warp * 32 + 8 * (g / 2) + 2 * j + (g & 1);
+                const int r = Staged::row(grp, warp, 8 * (g / 2) + 2 * j + (g & 1));
                 const Frag b = live[f] ? async::load_shared16(Staged::at(base, r, q)) : Frag{};
                 KF::mma(acc[j], a[0][f], a[1][f], b);
               }

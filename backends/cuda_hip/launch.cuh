@@ -37,7 +37,7 @@ bool launch_grid(const Problem& p, dim3* grid) {
 
 /// The whole launch of that kernel, for a caller's raw launch.
 template <auto kKernel, int BM, int BN, int SMEM = 0>
-bool describe_launch(const Problem& p, const detail::TileConfig& /*tile*/, detail::RawLaunch* raw) {
+bool describe_launch(const Problem& p, detail::RawLaunch* raw) {
   dim3 grid;
   if (!launch_grid<BM, BN>(p, &grid)) return false;
   raw->func = reinterpret_cast<const void*>(kKernel);
@@ -74,8 +74,7 @@ bool programmatic_launch(int device);
 /// Launches kKernel for p with `param` (the address of its one parameter:
 /// the Problem, or a struct that holds it) as its parameter.
 template <auto kKernel, int BM, int BN, int SMEM = 0>
-void launch_with(const Problem& p, void* param, const detail::TileConfig& /*tile*/,
-                 const detail::LaunchEnv& env) {
+void launch_with(const Problem& p, void* param, const detail::LaunchEnv& env) {
   dim3 grid;
   if (!launch_grid<BM, BN>(p, &grid)) return;
   DeviceGuard guard(env.device);
@@ -108,17 +107,19 @@ void launch_with(const Problem& p, void* param, const detail::TileConfig& /*tile
       "LaunchKernel", env.device);
 }
 
+/// KernelVariant::launch (the tile is the variant's own: its BM and BN).
 template <KernelFn kKernel, int BM, int BN, int SMEM = 0>
-void launch(const Problem& p, const detail::TileConfig& tile, const detail::LaunchEnv& env) {
-  launch_with<kKernel, BM, BN, SMEM>(p, const_cast<Problem*>(&p), tile, env);
+void launch(const Problem& p, const detail::TileConfig& /*tile*/, const detail::LaunchEnv& env) {
+  launch_with<kKernel, BM, BN, SMEM>(p, const_cast<Problem*>(&p), env);
 }
 
 /// KernelVariant::describe: the launch's shape, for a raw launch of the same
 /// kernel by the caller on the current device (whose shared-memory limit is
 /// raised here, as launch() does, so that the raw launch is valid on its own).
 template <auto kKernel, int BM, int BN, int SMEM = 0>
-bool describe_for_caller(const Problem& p, const detail::TileConfig& tile, detail::RawLaunch* raw) {
-  if (!describe_launch<kKernel, BM, BN, SMEM>(p, tile, raw)) return false;
+bool describe_for_caller(const Problem& p, const detail::TileConfig& /*tile*/,
+                         detail::RawLaunch* raw) {
+  if (!describe_launch<kKernel, BM, BN, SMEM>(p, raw)) return false;
   int device = 0;
   check(SGMV_GPU_API(GetDevice)(&device), "GetDevice", -1);
   if constexpr (SMEM > 0) allow_shared_memory<kKernel, SMEM>(device);

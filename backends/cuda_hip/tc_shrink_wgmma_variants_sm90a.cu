@@ -43,7 +43,7 @@ void launch_tma(const Problem& p, const detail::TileConfig& tile, const detail::
     launch<kCopy, BM, BN, SMEM>(p, tile, env);
     return;
   }
-  launch_with<kTma, BM, BN, SMEM>(p, &params, tile, env);
+  launch_with<kTma, BM, BN, SMEM>(p, &params, env);
 }
 
 /// KernelVariant::describe of launch_tma: the launch it makes for p, its
