@@ -114,7 +114,9 @@ if ! stage configure build.log 120 cmake --preset cuda ||
 fi
 
 # ---- tests -------------------------------------------------------------------
-stage ctest ctest.log 240 ctest --preset cuda -j 8 --timeout 200
+# 220-230 s on the lent H200s so far, but once more than 240 s (session 16:
+# 1287 of 1310 done, every one passed, when the old limit struck).
+stage ctest ctest.log 420 ctest --preset cuda -j 8 --timeout 200
 
 # ---- sanitizers (memcheck slows kernels ~100x: the huge-index cases stay out) --
 SAN="compute-sanitizer --error-exitcode 99 --print-limit 20 --launch-timeout 120"
