@@ -156,8 +156,7 @@ std::vector<NamedSpec> decode_cases() {
     s.L = 32;
     const std::string name = std::string(shrink ? "shrink" : "expand") + "_T1000_skewed";
     s.seed = seed_of(name);
-    set_tokens(s, 0.1);
-    for (std::size_t t = 0; t < s.token_lora.size(); t += 3) s.token_lora[t] = 0;
+    set_skewed_tokens(s);
     cases.push_back({name, s});
   }
   return cases;

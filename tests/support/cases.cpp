@@ -130,6 +130,11 @@ void set_tokens(OpSpec& spec, double no_adapter_share) {
   spec.segments = Segments{};
 }
 
+void set_skewed_tokens(OpSpec& spec) {
+  set_tokens(spec, 0.1);
+  for (std::size_t t = 0; t < spec.token_lora.size(); t += 3) spec.token_lora[t] = 0;
+}
+
 OpSpec basic_spec(Op op, Form form, DType in, DType w, DType out, std::int64_t T, std::int64_t K,
                   std::int64_t n, std::int64_t offset) {
   OpSpec s;

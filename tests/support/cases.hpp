@@ -43,6 +43,11 @@ const char* name_of(Pattern p);
 /// where `no_adapter_share` of the rows get -1) for spec.T and spec.L.
 void set_segments(OpSpec& spec, Pattern pattern);
 void set_tokens(OpSpec& spec, double no_adapter_share);
+/// set_tokens with a tenth of the rows at -1, then every third token on
+/// adapter 0: a per-token call whose blocks' token ranges take several scan
+/// passes (kernels/metadata.cuh), with an unfinished tile carried between
+/// them and whole tiles before it.
+void set_skewed_tokens(OpSpec& spec);
 
 /// A spec with one slice of width n (shrink: R; expand ops: N) at `offset`.
 OpSpec basic_spec(Op op, Form form, DType in, DType w, DType out, std::int64_t T, std::int64_t K,
